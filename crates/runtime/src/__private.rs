@@ -1,0 +1,29 @@
+//! Names the generated code uses. Not public API: no stability promise.
+
+pub use core::{file, module_path};
+pub use std::thread_local;
+
+pub use inventory;
+
+pub use crate::lines::BlockCell;
+pub use crate::output::ReportGuard;
+pub use crate::probe::{AsyncFrame, Frame, MarkIter, Probe};
+pub use crate::registry::{Measures, Site, SiteInfo, SiteRef};
+
+/// Declares an annotated function's site, its per-thread block cell, and registers the site.
+///
+/// Written as `macro_rules!` so that the `unsafe` inside `inventory::submit!` comes from an
+/// external macro: a user crate with `#![forbid(unsafe_code)]` still compiles.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hiperf_site {
+    ($site:ident, $cell:ident, $info:expr) => {
+        static $site: $crate::__private::Site = $crate::__private::Site::new($info);
+        $crate::__private::thread_local! {
+            static $cell: $crate::__private::BlockCell = const { $crate::__private::BlockCell::new() };
+        }
+        $crate::__private::inventory::submit! { $crate::__private::SiteRef(&$site) }
+    };
+}
+
+pub use crate::__hiperf_site as site;

@@ -1,0 +1,292 @@
+//! Per-line counters: one [`Block`] per (thread, site), written only by its thread.
+//!
+//! A thread takes a block the first time it runs a site and gives it back when it exits, so a
+//! later thread continues the same sums: nothing is lost when a thread ends, and a program that
+//! starts many short threads reuses a handful of blocks. Blocks live in a per-site list that is
+//! never shortened, so a report can read them at any time, from any thread.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering::*};
+
+use crate::registry::Site;
+
+/// A counter with one writer (its block's thread) and any number of readers.
+///
+/// PERF: a relaxed load then a relaxed store compiles to plain moves on x86-64: no lock prefix,
+/// no fence. It is exact because only the owning thread ever writes.
+#[derive(Debug, Default)]
+#[repr(transparent)]
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    /// Makes a zero counter.
+    pub const fn new() -> Self {
+        Counter(AtomicU64::new(0))
+    }
+
+    /// Adds `n` (wrapping).
+    #[inline(always)]
+    pub fn add(&self, n: u64) {
+        self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed);
+    }
+
+    /// Raises the counter to `n` if `n` is larger.
+    #[inline(always)]
+    pub fn raise(&self, n: u64) {
+        if n > self.0.load(Relaxed) {
+            self.0.store(n, Relaxed);
+        }
+    }
+
+    /// Replaces the value.
+    #[inline(always)]
+    pub fn set(&self, n: u64) {
+        self.0.store(n, Relaxed);
+    }
+
+    /// Reads the value.
+    #[inline(always)]
+    pub fn get(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+}
+
+/// Time counters of one probe slot.
+#[derive(Debug, Default)]
+#[repr(C)]
+pub struct TimeSlot {
+    /// Times the slot's mark ran.
+    pub hits: Counter,
+    /// Ticks from the slot's mark to the next mark (or to the function's exit).
+    pub ticks: Counter,
+}
+
+/// Memory counters of one probe slot (see the `alloc` module for the meaning of each figure).
+#[derive(Debug, Default)]
+#[repr(C)]
+pub struct MemorySlot {
+    /// Times the slot's mark ran.
+    pub hits: Counter,
+    /// Net change of live heap bytes over every run of the line (two's complement).
+    pub increment: Counter,
+    /// Live heap bytes of the thread after the line's last run.
+    pub usage: Counter,
+    /// Highest live heap reached while the line ran, above the level at its start.
+    pub peak: Counter,
+    /// Allocations made by the line.
+    pub allocations: Counter,
+    /// Bytes allocated by the line.
+    pub allocated: Counter,
+}
+
+/// The counters of one site in one thread.
+#[derive(Debug)]
+pub struct Block {
+    pub(crate) site: &'static Site,
+    pub(crate) next: AtomicPtr<Block>,
+    in_use: AtomicBool,
+    /// The next block held by the same thread (only its thread reads or writes it).
+    held_next: AtomicPtr<Block>,
+    /// The thread-local cell that points at this block, reset when the thread gives it back.
+    owner: AtomicPtr<BlockCell>,
+    /// Calls that ended (returned or unwound).
+    pub calls: Counter,
+    /// Calls that were not inside another call of the same function (cProfile's primitive calls).
+    pub primitive_calls: Counter,
+    /// Calls of this function now open in this thread.
+    pub depth: Counter,
+    /// Inclusive ticks of the primitive calls (cProfile's cumtime: recursion not counted twice).
+    pub cumulative_ticks: Counter,
+    /// Ticks spent in the function itself, outside calls of other profiled functions.
+    pub self_ticks: Counter,
+    /// The longest single call, in ticks.
+    pub max_ticks: Counter,
+    /// Peak live heap above the level at entry, over all calls (memory profiling).
+    pub call_peak: Counter,
+    /// Net live heap change summed over all calls (memory profiling).
+    pub call_increment: Counter,
+    time: *const TimeSlot,
+    memory: *const MemorySlot,
+}
+
+// SAFETY: every field a thread other than the owner touches is atomic; the slot arrays are
+// arrays of atomics, leaked, and never freed.
+unsafe impl Sync for Block {}
+// SAFETY: as above.
+unsafe impl Send for Block {}
+
+impl Block {
+    /// The time slots (one per probe slot of the site).
+    pub fn time_slots(&self) -> &[TimeSlot] {
+        if self.time.is_null() {
+            return &[];
+        }
+        // SAFETY: allocated with `slot_count` zeroed slots in `allocate`, never freed.
+        unsafe { std::slice::from_raw_parts(self.time, self.site.slot_count()) }
+    }
+
+    /// The memory slots (empty unless the site measures memory).
+    pub fn memory_slots(&self) -> &[MemorySlot] {
+        if self.memory.is_null() {
+            return &[];
+        }
+        // SAFETY: as in `time_slots`.
+        unsafe { std::slice::from_raw_parts(self.memory, self.site.slot_count()) }
+    }
+
+    /// The time slot `index`, without a bounds check.
+    ///
+    /// # Safety
+    ///
+    /// `index` must be below the site's slot count and the site must measure time. The macro
+    /// numbers slots from the same list it writes into `SiteInfo::slot_lines`.
+    #[inline(always)]
+    pub(crate) unsafe fn time_slot(&self, index: u32) -> &TimeSlot {
+        debug_assert!((index as usize) < self.site.slot_count());
+        // SAFETY: the caller keeps `index` in range.
+        unsafe { &*self.time.add(index as usize) }
+    }
+
+    /// The memory slot `index`, without a bounds check.
+    #[allow(dead_code, reason = "used by the memory probes")]
+    ///
+    /// # Safety
+    ///
+    /// As for [`Block::time_slot`], for a site that measures memory.
+    #[inline(always)]
+    pub(crate) unsafe fn memory_slot(&self, index: u32) -> &MemorySlot {
+        debug_assert!((index as usize) < self.site.slot_count());
+        // SAFETY: the caller keeps `index` in range.
+        unsafe { &*self.memory.add(index as usize) }
+    }
+}
+
+/// The per-function, per-thread pointer to this thread's block (null until the first call).
+///
+/// It has no destructor, so reading it costs one thread-local load.
+#[derive(Debug)]
+pub struct BlockCell(Cell<*const Block>);
+
+impl BlockCell {
+    /// Makes an empty cell.
+    pub const fn new() -> Self {
+        BlockCell(Cell::new(ptr::null()))
+    }
+
+    /// This thread's block of `site`, taken on first use.
+    #[inline(always)]
+    pub fn get(&self, site: &'static Site) -> &'static Block {
+        let block = self.0.get();
+        if block.is_null() {
+            return acquire(site, self);
+        }
+        // SAFETY: a non-null pointer was set by `acquire` to a leaked block that this thread owns.
+        unsafe { &*block }
+    }
+}
+
+impl Default for BlockCell {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The blocks this thread holds, given back when the thread exits.
+struct Held(Cell<*const Block>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut next = self.0.get();
+        while !next.is_null() {
+            // SAFETY: every block in the list is leaked and held by this thread.
+            let block = unsafe { &*next };
+            next = block.held_next.load(Relaxed);
+            let owner = block.owner.load(Relaxed);
+            if !owner.is_null() {
+                // SAFETY: the owner cell is a destructor-less thread local of this thread, whose
+                // storage outlives every thread-local destructor.
+                unsafe { (*owner).0.set(ptr::null()) };
+            }
+            block.in_use.store(false, Release);
+        }
+    }
+}
+
+thread_local! {
+    static HELD: Held = const { Held(Cell::new(ptr::null())) };
+}
+
+#[cold]
+#[inline(never)]
+fn acquire(site: &'static Site, cell: &BlockCell) -> &'static Block {
+    crate::clock::anchor();
+    let block = site
+        .blocks()
+        .find(|block| block.in_use.compare_exchange(false, true, Acquire, Relaxed).is_ok())
+        .unwrap_or_else(|| allocate(site));
+    block.owner.store(cell as *const BlockCell as *mut BlockCell, Relaxed);
+    // A thread that is already exiting cannot register: it keeps the block for good.
+    let _ = HELD.try_with(|held| {
+        block.held_next.store(held.0.get() as *mut Block, Relaxed);
+        held.0.set(block);
+    });
+    cell.0.set(block);
+    block
+}
+
+/// Allocates and links a new block, marked in use. The memory comes from `System` directly, so
+/// that the profiler's own bookkeeping never shows in the counting allocator's figures.
+fn allocate(site: &'static Site) -> &'static Block {
+    let slots = site.slot_count();
+    let time = if site.info.measures.time { zeroed_array::<TimeSlot>(slots) } else { ptr::null() };
+    let memory = if site.info.measures.memory { zeroed_array::<MemorySlot>(slots) } else { ptr::null() };
+    let block = Block {
+        site,
+        next: AtomicPtr::new(ptr::null_mut()),
+        in_use: AtomicBool::new(true),
+        held_next: AtomicPtr::new(ptr::null_mut()),
+        owner: AtomicPtr::new(ptr::null_mut()),
+        calls: Counter::new(),
+        primitive_calls: Counter::new(),
+        depth: Counter::new(),
+        cumulative_ticks: Counter::new(),
+        self_ticks: Counter::new(),
+        max_ticks: Counter::new(),
+        call_peak: Counter::new(),
+        call_increment: Counter::new(),
+        time,
+        memory,
+    };
+    let layout = Layout::new::<Block>();
+    // SAFETY: `Block` has a non-zero size.
+    let raw = unsafe { System.alloc(layout) } as *mut Block;
+    if raw.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    // SAFETY: `raw` is a fresh allocation of the right layout.
+    unsafe { raw.write(block) };
+    let mut head = site.blocks.load(Relaxed);
+    loop {
+        // SAFETY: `raw` is valid and not yet shared.
+        unsafe { (*raw).next.store(head, Relaxed) };
+        match site.blocks.compare_exchange_weak(head, raw, Release, Relaxed) {
+            Ok(_) => break,
+            Err(current) => head = current,
+        }
+    }
+    // SAFETY: leaked for the life of the program.
+    unsafe { &*raw }
+}
+
+/// A zeroed array of counters (all-zero bits are valid zero counters).
+fn zeroed_array<T>(len: usize) -> *const T {
+    let layout = Layout::array::<T>(len.max(1)).expect("slot array fits in memory");
+    // SAFETY: the layout has a non-zero size.
+    let raw = unsafe { System.alloc_zeroed(layout) };
+    if raw.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    raw as *const T
+}

@@ -1,0 +1,80 @@
+//! The edge where reports leave the process: at exit, to stderr or files named by the
+//! environment. Files are written to a temporary name and renamed.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::report;
+use crate::snapshot::{self, Profile, SnapshotOptions};
+
+/// Prints the report when dropped: at the end of `main`, or while a panic unwinds out of it.
+/// `#[hiperf::main]` creates one.
+///
+/// Environment:
+/// - `HIPERF_REPORT=PATH` writes the text report to `PATH` instead of stderr
+///   (`HIPERF_REPORT=off` writes none);
+/// - `HIPERF_JSON=PATH` also writes the profile as JSON (schema `hiperf.profile/1`);
+/// - `HIPERF_SUBTRACT_PROBE=1` subtracts the calibrated probe cost from line times.
+///
+/// # Examples
+///
+/// ```
+/// fn main() {
+///     let _report = hiperf_runtime::output::ReportGuard::new();
+///     // ... the program ...
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct ReportGuard {
+    _private: (),
+}
+
+impl ReportGuard {
+    /// Makes a guard that reports when dropped.
+    pub fn new() -> Self {
+        ReportGuard { _private: () }
+    }
+}
+
+impl Drop for ReportGuard {
+    fn drop(&mut self) {
+        if let Err(error) = finish() {
+            eprintln!("hiperf: could not write the report: {error}");
+        }
+    }
+}
+
+/// Takes a snapshot and writes it where the environment says (see [`ReportGuard`]).
+pub fn finish() -> std::io::Result<()> {
+    let profile = snapshot::take(SnapshotOptions::from_env());
+    if let Some(path) = std::env::var_os("HIPERF_JSON") {
+        write_json(Path::new(&path), &profile)?;
+    }
+    let text = report::render_text(&profile);
+    match std::env::var_os("HIPERF_REPORT") {
+        Some(target) if target == "off" => Ok(()),
+        Some(path) => write_atomically(Path::new(&path), text.as_bytes()),
+        None => {
+            let mut stderr = std::io::stderr().lock();
+            stderr.write_all(text.as_bytes())?;
+            stderr.flush()
+        }
+    }
+}
+
+/// Writes `profile` as pretty JSON to `path`.
+pub fn write_json(path: &Path, profile: &Profile) -> std::io::Result<()> {
+    let json = serde_json::to_vec_pretty(profile).map_err(std::io::Error::other)?;
+    write_atomically(path, &json)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp{}", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}

@@ -1,0 +1,331 @@
+//! A plain-data copy of every counter, in nanoseconds: what reports render and JSON stores.
+//!
+//! JSON schema `hiperf.profile/1` (documented in `docs/json-schema.md`): the [`Profile`] struct
+//! serialised by serde, field for field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock;
+use crate::lines::{BlockCell, MemorySlot};
+use crate::probe::{Frame, Probe};
+use crate::registry::{Measures, Site, SiteInfo};
+
+/// The schema name written in every profile.
+pub const SCHEMA: &str = "hiperf.profile/1";
+
+/// Everything one run recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// How time was measured.
+    pub clock: ClockInfo,
+    /// Every annotated function linked into the program, run or not, by file and line.
+    pub functions: Vec<FunctionProfile>,
+}
+
+/// The clock and the probe's own cost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClockInfo {
+    /// `"tsc"` (x86-64 time-stamp counter) or `"instant"`.
+    pub source: String,
+    /// Counter frequency in ticks per nanosecond.
+    pub ticks_per_ns: f64,
+    /// Whether the processor reports an invariant counter.
+    pub invariant: bool,
+    /// Time one line probe adds to the line it closes, in nanoseconds (calibrated at report time).
+    pub probe_line_ns: f64,
+    /// Time one call probe (entry and exit) adds to a call, in nanoseconds.
+    pub probe_call_ns: f64,
+    /// Whether `probe_line_ns` was subtracted from every line time (`HIPERF_SUBTRACT_PROBE=1`).
+    pub probe_subtracted: bool,
+}
+
+/// One annotated function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunctionProfile {
+    /// The function's name.
+    pub name: String,
+    /// Its module path.
+    pub module_path: String,
+    /// Its file, as `file!()` gives it.
+    pub file: String,
+    /// The line of its `fn` keyword.
+    pub line: u32,
+    /// Whether it is an `async fn`.
+    pub is_async: bool,
+    /// Whether per-line time was recorded (`#[profile]`).
+    pub measures_time: bool,
+    /// Whether per-line memory was recorded (`#[memit]`).
+    pub measures_memory: bool,
+    /// Calls that ended.
+    pub calls: u64,
+    /// Calls not nested in another call of the same function.
+    pub primitive_calls: u64,
+    /// Threads that ran the function (blocks with at least one call).
+    pub threads: u64,
+    /// Sum of the line times, in nanoseconds (line_profiler's "Total time").
+    pub total_ns: f64,
+    /// Inclusive time of the primitive calls, in nanoseconds (cProfile's cumtime).
+    pub cumulative_ns: f64,
+    /// Time in the function itself, outside profiled callees, in nanoseconds (cProfile's tottime).
+    pub self_ns: f64,
+    /// The longest call, in nanoseconds.
+    pub max_call_ns: f64,
+    /// Time from entry to the first line, summed over calls (probe cost, not shown per line).
+    pub entry_ns: f64,
+    /// Memory per call, when measured.
+    pub memory: Option<CallMemory>,
+    /// Every source line of the function, in order.
+    pub lines: Vec<LineProfile>,
+}
+
+/// Per-call memory figures of a function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallMemory {
+    /// Highest live heap reached during a call, above the level at its entry, over all calls.
+    pub peak_bytes: u64,
+    /// Net change of live heap summed over all calls.
+    pub increment_bytes: i64,
+}
+
+/// One source line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LineProfile {
+    /// Line number in the file.
+    pub line: u32,
+    /// The source text, captured at compile time.
+    pub contents: String,
+    /// Whether a probe covers this line (false for blank lines, comments, closing braces).
+    pub probed: bool,
+    /// Times the line started.
+    pub hits: u64,
+    /// Time charged to the line, in nanoseconds.
+    pub time_ns: f64,
+    /// Memory figures, when measured.
+    pub memory: Option<LineMemory>,
+}
+
+/// Memory figures of one line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LineMemory {
+    /// Live heap of the thread after the line's last run, in bytes.
+    pub usage_bytes: u64,
+    /// Net change of live heap over every run of the line, in bytes.
+    pub increment_bytes: i64,
+    /// Highest live heap reached while the line ran, above its level at the line's start.
+    pub peak_bytes: u64,
+    /// Allocations the line made.
+    pub allocations: u64,
+    /// Bytes the line allocated.
+    pub allocated_bytes: u64,
+}
+
+/// Options of a snapshot.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SnapshotOptions {
+    /// Subtract the calibrated probe cost from every line time.
+    pub subtract_probe: bool,
+}
+
+impl SnapshotOptions {
+    /// Options from the environment: `HIPERF_SUBTRACT_PROBE=1` subtracts the probe cost.
+    pub fn from_env() -> Self {
+        let subtract_probe = std::env::var("HIPERF_SUBTRACT_PROBE").is_ok_and(|v| v == "1" || v == "true");
+        SnapshotOptions { subtract_probe }
+    }
+}
+
+/// Reads every counter of every registered site.
+///
+/// # Examples
+///
+/// ```
+/// let profile = hiperf_runtime::snapshot::take(Default::default());
+/// assert_eq!(profile.schema, hiperf_runtime::snapshot::SCHEMA);
+/// ```
+pub fn take(options: SnapshotOptions) -> Profile {
+    let calibration = clock::calibration();
+    let (probe_line_ns, probe_call_ns) = probe_cost(&calibration);
+    let functions = crate::registry::sites()
+        .into_iter()
+        .map(|site| function(site, &calibration, probe_line_ns, options))
+        .collect();
+    Profile {
+        schema: SCHEMA.to_string(),
+        clock: ClockInfo {
+            source: calibration.source.to_string(),
+            ticks_per_ns: calibration.ticks_per_ns,
+            invariant: calibration.invariant,
+            probe_line_ns,
+            probe_call_ns,
+            probe_subtracted: options.subtract_probe,
+        },
+        functions,
+    }
+}
+
+fn function(site: &'static Site, calibration: &clock::Calibration, probe_line_ns: f64, options: SnapshotOptions) -> FunctionProfile {
+    let info = &site.info;
+    let slots = site.slot_count();
+    let mut hits = vec![0u64; slots];
+    let mut ticks = vec![0u64; slots];
+    let mut memory: Vec<MemoryTotals> = vec![MemoryTotals::default(); if info.measures.memory { slots } else { 0 }];
+    let (mut calls, mut primitive_calls, mut threads) = (0, 0, 0);
+    let (mut cumulative, mut self_ticks, mut max_ticks) = (0u64, 0u64, 0u64);
+    let (mut call_peak, mut call_increment) = (0u64, 0i64);
+    for block in site.blocks() {
+        let block_calls = block.calls.get();
+        calls += block_calls;
+        threads += u64::from(block_calls > 0);
+        primitive_calls += block.primitive_calls.get();
+        cumulative += block.cumulative_ticks.get();
+        self_ticks += block.self_ticks.get();
+        max_ticks = max_ticks.max(block.max_ticks.get());
+        call_peak = call_peak.max(block.call_peak.get());
+        call_increment += block.call_increment.get() as i64;
+        for (index, slot) in block.time_slots().iter().enumerate() {
+            hits[index] += slot.hits.get();
+            ticks[index] += slot.ticks.get();
+        }
+        for (index, slot) in block.memory_slots().iter().enumerate() {
+            memory[index].add(slot, info.measures.time);
+            if !info.measures.time {
+                hits[index] += slot.hits.get();
+            }
+        }
+    }
+    let first = info.first_line;
+    let mut lines: Vec<LineProfile> = info
+        .source
+        .iter()
+        .enumerate()
+        .map(|(offset, contents)| LineProfile {
+            line: first + offset as u32,
+            contents: (*contents).to_string(),
+            probed: false,
+            hits: 0,
+            time_ns: 0.0,
+            memory: None,
+        })
+        .collect();
+    let mut total_ns = 0.0;
+    for (index, &line) in info.slot_lines.iter().enumerate().skip(1) {
+        let Some(row) = line.checked_sub(first).and_then(|offset| lines.get_mut(offset as usize)) else {
+            continue;
+        };
+        let mut time_ns = calibration.to_ns(ticks[index]);
+        if options.subtract_probe {
+            time_ns = (time_ns - hits[index] as f64 * probe_line_ns).max(0.0);
+        }
+        row.probed = true;
+        row.hits += hits[index];
+        row.time_ns += time_ns;
+        total_ns += time_ns;
+        if let Some(totals) = memory.get(index) {
+            totals.merge_into(row.memory.get_or_insert(LineMemory::default_zero()));
+        }
+    }
+    FunctionProfile {
+        name: info.name.to_string(),
+        module_path: info.module_path.to_string(),
+        file: info.file.to_string(),
+        line: info.line,
+        is_async: info.is_async,
+        measures_time: info.measures.time,
+        measures_memory: info.measures.memory,
+        calls,
+        primitive_calls,
+        threads,
+        total_ns,
+        cumulative_ns: calibration.to_ns(cumulative),
+        self_ns: calibration.to_ns(self_ticks),
+        max_call_ns: calibration.to_ns(max_ticks),
+        entry_ns: ticks.first().map_or(0.0, |&t| calibration.to_ns(t)),
+        memory: info.measures.memory.then_some(CallMemory { peak_bytes: call_peak, increment_bytes: call_increment }),
+        lines,
+    }
+}
+
+impl LineMemory {
+    fn default_zero() -> Self {
+        LineMemory { usage_bytes: 0, increment_bytes: 0, peak_bytes: 0, allocations: 0, allocated_bytes: 0 }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct MemoryTotals {
+    usage: u64,
+    increment: i64,
+    peak: u64,
+    allocations: u64,
+    allocated: u64,
+}
+
+impl MemoryTotals {
+    fn add(&mut self, slot: &MemorySlot, _time_measured: bool) {
+        // Usage is a level, not a sum: the last thread to run the line sets it, and with one
+        // thread that is the line's last run.
+        self.usage = self.usage.max(slot.usage.get());
+        self.increment += slot.increment.get() as i64;
+        self.peak = self.peak.max(slot.peak.get());
+        self.allocations += slot.allocations.get();
+        self.allocated += slot.allocated.get();
+    }
+
+    fn merge_into(&self, line: &mut LineMemory) {
+        line.usage_bytes = line.usage_bytes.max(self.usage);
+        line.increment_bytes += self.increment;
+        line.peak_bytes = line.peak_bytes.max(self.peak);
+        line.allocations += self.allocations;
+        line.allocated_bytes += self.allocated;
+    }
+}
+
+static CALIBRATION_SITE: Site = Site::new(SiteInfo {
+    name: "hiperf-calibration",
+    module_path: module_path!(),
+    file: file!(),
+    line: 0,
+    first_line: 0,
+    source: &[],
+    slot_lines: &[0, 0, 0],
+    is_async: false,
+    measures: Measures { time: true, memory: false },
+});
+
+thread_local! {
+    static CALIBRATION_BLOCK: BlockCell = const { BlockCell::new() };
+}
+
+/// Measures the probe's own cost: nanoseconds one line mark adds to the line it closes, and
+/// nanoseconds one call (entry plus exit) adds. Median of several rounds.
+fn probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
+    const MARKS: u64 = 20_000;
+    const CALLS: u64 = 10_000;
+    let mut per_line = Vec::new();
+    let mut per_call = Vec::new();
+    for _ in 0..15 {
+        let frame = Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK);
+        let start = clock::now();
+        for _ in 0..MARKS / 2 {
+            std::hint::black_box(&frame).mark(1);
+            std::hint::black_box(&frame).mark(2);
+        }
+        let end = clock::now();
+        drop(frame);
+        per_line.push(calibration.to_ns(end - start) / MARKS as f64);
+        let start = clock::now();
+        for _ in 0..CALLS {
+            drop(std::hint::black_box(Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK)));
+        }
+        let end = clock::now();
+        per_call.push(calibration.to_ns(end - start) / CALLS as f64);
+    }
+    (median(&mut per_line), median(&mut per_call))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

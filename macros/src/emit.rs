@@ -1,0 +1,98 @@
+//! The only file that knows the runtime's paths, the generated identifiers (`__hiperf_*`)
+//! and the `#[allow]` list for generated code.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::quote;
+use syn::{Expr, Ident, Stmt, parse_quote};
+
+use crate::parse::Source;
+
+/// The frame local, hygienic: user code cannot name it, and it cannot shadow user names.
+fn frame() -> Ident {
+    Ident::new("__hiperf_frame", Span::mixed_site())
+}
+
+fn slot_literal(slot: u32) -> Literal {
+    Literal::u32_suffixed(slot)
+}
+
+/// `mark(slot)`: the statement that starts a line.
+pub fn mark(slot: u32) -> Stmt {
+    let frame = frame();
+    let slot = slot_literal(slot);
+    parse_quote! { ::hiperf::__private::Probe::mark(&#frame, #slot); }
+}
+
+/// A block expression that marks `slot`, then evaluates `expr`.
+pub fn marked(slot: u32, expr: Expr) -> Expr {
+    let mark = mark(slot);
+    parse_quote! { { #mark #expr } }
+}
+
+/// A `for` loop's iterable, wrapped so that every `next()` marks the loop's line.
+pub fn mark_iter(slot: u32, iterable: Expr) -> Expr {
+    let frame = frame();
+    let slot = slot_literal(slot);
+    parse_quote! {
+        ::hiperf::__private::MarkIter::new(::hiperf::__private::Probe::switch(&#frame, #slot), #slot, #iterable)
+    }
+}
+
+/// What the probe records.
+pub struct Measures {
+    pub time: bool,
+    pub memory: bool,
+}
+
+/// Everything the prologue needs to describe the function.
+pub struct SiteDescription<'a> {
+    pub name: &'a str,
+    pub fn_line: u32,
+    pub source: &'a Source,
+    pub slot_lines: &'a [u32],
+    pub is_async: bool,
+    pub measures: Measures,
+}
+
+/// The statements placed before the body: the site, its registration and the frame.
+pub fn prologue(site: &SiteDescription) -> Vec<Stmt> {
+    let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
+    let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
+    let frame = frame();
+    let name = site.name;
+    let fn_line = site.fn_line;
+    let first_line = site.source.first_line;
+    let source = &site.source.lines;
+    let slot_lines = site.slot_lines;
+    let is_async = site.is_async;
+    let time = site.measures.time;
+    let memory = site.measures.memory;
+    let frame_type: TokenStream = if is_async {
+        quote! { ::hiperf::__private::AsyncFrame }
+    } else {
+        quote! { ::hiperf::__private::Frame }
+    };
+    let declaration: Stmt = parse_quote! {
+        ::hiperf::__private::site!(#site_name, #cell_name, ::hiperf::__private::SiteInfo {
+            name: #name,
+            module_path: ::hiperf::__private::module_path!(),
+            file: ::hiperf::__private::file!(),
+            line: #fn_line,
+            first_line: #first_line,
+            source: &[#(#source),*],
+            slot_lines: &[#(#slot_lines),*],
+            is_async: #is_async,
+            measures: ::hiperf::__private::Measures { time: #time, memory: #memory },
+        });
+    };
+    let enter: Stmt = parse_quote! {
+        let #frame = #frame_type::enter(&#site_name, &#cell_name);
+    };
+    vec![declaration, enter]
+}
+
+/// The statement `#[hiperf::main]` places first in `main`.
+pub fn report_guard() -> Stmt {
+    let guard = Ident::new("__hiperf_report", Span::mixed_site());
+    parse_quote! { let #guard = ::hiperf::__private::ReportGuard::new(); }
+}

@@ -1,0 +1,219 @@
+//! The rewrite: a mark before every statement line, loop headers marked on every iteration.
+//! The body keeps its own block, its tail expression and its `let` scopes.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, ExprForLoop, ExprIf, ExprMatch, ExprWhile, Stmt, parse_quote};
+
+use crate::args;
+use crate::emit::{self, Measures, SiteDescription};
+use crate::parse::{self, Attribute, line};
+
+/// Expands one attribute; on a mistake, the error and the untouched item, so that the user
+/// sees one error and no cascade.
+pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> TokenStream {
+    let options = match args::parse(attribute, args) {
+        Ok(options) => options,
+        Err(error) => return with_item(error, item),
+    };
+    let function = match parse::function(attribute, item.clone()) {
+        Ok(function) => function,
+        Err(error) => return with_item(error, item),
+    };
+    if !cfg!(feature = "enable") {
+        return item;
+    }
+    let mut item = function.item;
+    if attribute == Attribute::Main {
+        // Input:  fn main() { body }
+        // Output: fn main() { let guard = ReportGuard::new(); body }
+        item.block.stmts.insert(0, emit::report_guard());
+        return item.into_token_stream();
+    }
+    // Input:  fn f(..) -> R { stmt_1; ..; tail }
+    // Output: fn f(..) -> R { site!(..); let frame = Frame::enter(..); mark(1); stmt_1; ..; mark(n); tail }
+    let fn_line = line(item.sig.fn_token.span);
+    let source = parse::source(&item);
+    let mut instrumenter = Instrumenter { slot_lines: vec![fn_line], line: fn_line };
+    // Line 0 as the enclosing line: the body's first statement is marked even on the `fn` line.
+    instrumenter.instrument_block(&mut item.block, 0);
+    let name = options.name.map_or_else(|| item.sig.ident.to_string(), |name| name.value());
+    let description = SiteDescription {
+        name: &name,
+        fn_line,
+        source: &source,
+        slot_lines: &instrumenter.slot_lines,
+        is_async: item.sig.asyncness.is_some(),
+        measures: Measures { time: function.time, memory: function.memory },
+    };
+    let prologue = emit::prologue(&description);
+    item.block.stmts.splice(0..0, prologue);
+    item.into_token_stream()
+}
+
+fn with_item(error: syn::Error, item: TokenStream) -> TokenStream {
+    let error = error.to_compile_error();
+    quote! { #error #item }
+}
+
+/// Walks the body, numbering a probe slot for every marked line.
+struct Instrumenter {
+    /// The source line of each slot; slot 0 is the function's entry.
+    slot_lines: Vec<u32>,
+    /// The line of the statement being visited: nested blocks do not mark it again.
+    line: u32,
+}
+
+impl Instrumenter {
+    fn slot(&mut self, line: u32) -> u32 {
+        self.slot_lines.push(line);
+        (self.slot_lines.len() - 1) as u32
+    }
+
+    /// Input:  { a; b; c }      (a, b, c on their own lines)
+    /// Output: { mark(i); a; mark(j); b; mark(k); c }
+    /// A statement on the line of the previous one, or of the enclosing construct, is not
+    /// marked again; loops mark their own header (see `visit_expr_mut`); items are not marked.
+    fn instrument_block(&mut self, block: &mut Block, enclosing_line: u32) {
+        let statements = std::mem::take(&mut block.stmts);
+        let mut previous_line = enclosing_line;
+        for mut statement in statements {
+            if let Stmt::Item(_) = statement {
+                block.stmts.push(statement);
+                continue;
+            }
+            let statement_line = line(statement.span());
+            let marks_itself = matches!(statement, Stmt::Expr(Expr::ForLoop(_) | Expr::While(_), _));
+            if !marks_itself && statement_line != previous_line {
+                let slot = self.slot(statement_line);
+                block.stmts.push(emit::mark(slot));
+            }
+            let saved = std::mem::replace(&mut self.line, statement_line);
+            self.visit_stmt_mut(&mut statement);
+            self.line = saved;
+            block.stmts.push(statement);
+            previous_line = statement_line;
+        }
+    }
+
+    /// Input:  for pat in iterable { body }
+    /// Output: for pat in MarkIter::new(switch(&frame, k), k, iterable) { marked body }
+    fn for_loop(&mut self, for_loop: &mut ExprForLoop) {
+        let header_line = line(for_loop.for_token.span);
+        let slot = self.slot(header_line);
+        let saved = std::mem::replace(&mut self.line, header_line);
+        self.visit_expr_mut(&mut for_loop.expr);
+        let iterable = std::mem::replace(&mut *for_loop.expr, Expr::Verbatim(TokenStream::new()));
+        *for_loop.expr = emit::mark_iter(slot, iterable);
+        self.instrument_block(&mut for_loop.body, header_line);
+        self.line = saved;
+    }
+
+    /// Input:  'label: while cond { body }          (also `while let`, let chains)
+    /// Output: 'label: loop { mark(k); if cond { marked body } else { break } }
+    /// `loop`/`if`/`break` is the reference desugaring of `while`; the mark makes every
+    /// evaluation of the condition a hit of the header line.
+    fn while_loop(&mut self, while_loop: &mut ExprWhile) -> Expr {
+        let header_line = line(while_loop.while_token.span);
+        let slot = self.slot(header_line);
+        let saved = std::mem::replace(&mut self.line, header_line);
+        self.visit_expr_mut(&mut while_loop.cond);
+        self.instrument_block(&mut while_loop.body, header_line);
+        self.line = saved;
+        let attrs = &while_loop.attrs;
+        let label = &while_loop.label;
+        let mark = emit::mark(slot);
+        let cond = &while_loop.cond;
+        let body = &while_loop.body;
+        parse_quote! {
+            #(#attrs)* #label loop {
+                #mark
+                if #cond #body else { break }
+            }
+        }
+    }
+
+    /// `else if` on its own line: the condition is a hit of that line.
+    /// Input:  if a { .. } else if b { .. }
+    /// Output: if a { .. } else { mark(k); if b { .. } }
+    fn if_expr(&mut self, if_expr: &mut ExprIf) {
+        let if_line = line(if_expr.if_token.span);
+        self.visit_expr_mut(&mut if_expr.cond);
+        self.instrument_block(&mut if_expr.then_branch, if_line);
+        let Some((else_token, else_branch)) = &mut if_expr.else_branch else { return };
+        let else_line = line(else_token.span);
+        match &mut **else_branch {
+            Expr::If(inner) => {
+                let inner_line = line(inner.if_token.span);
+                let saved = std::mem::replace(&mut self.line, inner_line);
+                self.if_expr(inner);
+                self.line = saved;
+                if inner_line != if_line {
+                    let slot = self.slot(inner_line);
+                    let inner = std::mem::replace(&mut **else_branch, Expr::Verbatim(TokenStream::new()));
+                    **else_branch = emit::marked(slot, inner);
+                }
+            }
+            Expr::Block(block) => self.instrument_block(&mut block.block, else_line),
+            other => self.visit_expr_mut(other),
+        }
+    }
+
+    /// A match arm on its own line is a hit of that line.
+    /// Input:  match x { p => expr, q => { a; b } }
+    /// Output: match x { p => { mark(i); expr }, q => { mark(j); a; mark(k); b } }
+    fn match_expr(&mut self, match_expr: &mut ExprMatch) {
+        let match_line = line(match_expr.match_token.span);
+        self.visit_expr_mut(&mut match_expr.expr);
+        for arm in &mut match_expr.arms {
+            if let Some((_, guard)) = &mut arm.guard {
+                self.visit_expr_mut(guard);
+            }
+            let body_line = line(arm.body.span());
+            let saved = std::mem::replace(&mut self.line, body_line);
+            match &mut *arm.body {
+                Expr::Block(block) if block.label.is_none() && block.attrs.is_empty() => {
+                    self.instrument_block(&mut block.block, match_line);
+                }
+                body => {
+                    self.visit_expr_mut(body);
+                    if body_line != match_line {
+                        let slot = self.slot(body_line);
+                        let body = std::mem::replace(body, Expr::Verbatim(TokenStream::new()));
+                        *arm.body = emit::marked(slot, body);
+                    }
+                }
+            }
+            self.line = saved;
+        }
+    }
+}
+
+impl VisitMut for Instrumenter {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let enclosing = self.line;
+        self.instrument_block(block, enclosing);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            // A closure's body counts as part of the line that runs it; async and const blocks
+            // run elsewhere or at compile time.
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => {}
+            Expr::Repeat(repeat) => self.visit_expr_mut(&mut repeat.expr),
+            Expr::ForLoop(for_loop) => self.for_loop(for_loop),
+            Expr::While(while_loop) => *expr = self.while_loop(while_loop),
+            Expr::If(if_expr) => self.if_expr(if_expr),
+            Expr::Match(match_expr) => self.match_expr(match_expr),
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    // Nested items are other functions; types, patterns and generic arguments are compile-time.
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    fn visit_type_mut(&mut self, _: &mut syn::Type) {}
+    fn visit_pat_mut(&mut self, _: &mut syn::Pat) {}
+    fn visit_generic_argument_mut(&mut self, _: &mut syn::GenericArgument) {}
+}

@@ -1,0 +1,49 @@
+//! The attribute macros of [hiperf](https://docs.rs/hiperf): use them through the `hiperf` crate.
+//!
+//! ```ignore
+//! #[hiperf::profile]
+//! fn work(n: u64) -> u64 {
+//!     let mut total = 0;
+//!     for i in 0..n {
+//!         total += i * i;
+//!     }
+//!     total
+//! }
+//! ```
+//!
+//! With hiperf's `enable` feature off every attribute returns its item untouched (after checking
+//! that it is used on the right kind of item, so a misuse is reported either way).
+
+mod args;
+mod emit;
+mod expand;
+mod parse;
+
+use proc_macro::TokenStream;
+
+use crate::parse::Attribute;
+
+/// Line-by-line time profiling of a function: per line hits, time, time per hit and share of
+/// the function, summed over every call and thread (line_profiler's `@profile`).
+///
+/// Options: `name = "..."` replaces the function's name in reports.
+#[proc_macro_attribute]
+pub fn profile(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Attribute::Profile, args.into(), item.into()).into()
+}
+
+/// Line-by-line memory profiling of a function from exact allocator counts: per line heap
+/// usage, increment, peak and allocations (memory_profiler's `@profile`).
+///
+/// Options: `name = "..."` replaces the function's name in reports.
+#[proc_macro_attribute]
+pub fn memit(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Attribute::Memit, args.into(), item.into()).into()
+}
+
+/// Prints the report when `main` returns or unwinds (and writes the files the environment
+/// names: `HIPERF_JSON`, `HIPERF_REPORT`).
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Attribute::Main, args.into(), item.into()).into()
+}

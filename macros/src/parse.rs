@@ -1,0 +1,213 @@
+//! The annotated item as a model: which attribute, the function, its lines and source text.
+//! Every rejection lives here, as a `syn::Error` on the offending token.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::spanned::Spanned;
+use syn::{Item, ItemFn};
+
+/// Which attribute is being expanded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Attribute {
+    Profile,
+    Memit,
+    Main,
+}
+
+impl Attribute {
+    /// The attribute's name, as users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Attribute::Profile => "profile",
+            Attribute::Memit => "memit",
+            Attribute::Main => "main",
+        }
+    }
+
+    /// The options it accepts.
+    pub fn options(self) -> &'static [&'static str] {
+        match self {
+            Attribute::Profile | Attribute::Memit => &["name"],
+            Attribute::Main => &[],
+        }
+    }
+}
+
+/// An annotated function.
+pub struct Function {
+    pub item: ItemFn,
+    /// `#[profile]` applies (itself or stacked with `#[memit]`).
+    pub time: bool,
+    /// `#[memit]` applies (itself or stacked with `#[profile]`).
+    pub memory: bool,
+}
+
+/// Parses the item under `attribute`, rejecting anything but a function with a body that can
+/// run at run time.
+pub fn function(attribute: Attribute, tokens: TokenStream) -> syn::Result<Function> {
+    let item = match syn::parse2::<Item>(tokens.clone()) {
+        Ok(Item::Fn(item)) => item,
+        Ok(other) => return Err(not_a_function(attribute, &other)),
+        Err(error) => {
+            if let Ok(method) = syn::parse2::<syn::TraitItemFn>(tokens) {
+                if method.default.is_none() {
+                    let message =
+                        format!("`#[{}]` needs a function body; this trait method has none", attribute.name());
+                    return Err(syn::Error::new(method.semi_token.map_or(method.sig.ident.span(), |s| s.span), message));
+                }
+            }
+            return Err(error);
+        }
+    };
+    if let Some(constness) = &item.sig.constness {
+        let message = format!(
+            "`#[{}]` cannot be applied to a `const fn`: its probes read a clock at run time",
+            attribute.name()
+        );
+        return Err(syn::Error::new(constness.span, message));
+    }
+    let mut function = Function {
+        item,
+        time: attribute == Attribute::Profile,
+        memory: attribute == Attribute::Memit,
+    };
+    if attribute != Attribute::Main {
+        take_stacked_attribute(&mut function, attribute);
+    }
+    Ok(function)
+}
+
+/// `#[profile]` and `#[memit]` stacked on one function make one probe that records both:
+/// the outer attribute removes the inner one.
+fn take_stacked_attribute(function: &mut Function, attribute: Attribute) {
+    let other = match attribute {
+        Attribute::Profile => "memit",
+        _ => "profile",
+    };
+    let before = function.item.attrs.len();
+    function.item.attrs.retain(|attr| {
+        let segments: Vec<String> = attr.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        let is_other = segments == [other] || segments == ["hiperf", other];
+        !is_other
+    });
+    if function.item.attrs.len() != before {
+        function.time = true;
+        function.memory = true;
+    }
+}
+
+fn not_a_function(attribute: Attribute, item: &Item) -> syn::Error {
+    let what = match item {
+        Item::Struct(_) => "a struct",
+        Item::Enum(_) => "an enum",
+        Item::Union(_) => "a union",
+        Item::Const(_) => "a constant",
+        Item::Static(_) => "a static",
+        Item::Trait(_) => "a trait",
+        Item::Impl(_) => "an `impl` block",
+        Item::Mod(_) => "a module",
+        Item::Type(_) => "a type alias",
+        Item::Use(_) => "a `use` item",
+        Item::ForeignMod(_) => "an `extern` block",
+        Item::Macro(_) => "a macro invocation",
+        _ => "this item",
+    };
+    let message = format!(
+        "`#[{}]` can only be applied to a function with a body, not to {what}",
+        attribute.name()
+    );
+    syn::Error::new(keyword_span(item), message)
+}
+
+/// The span of the keyword that says what the item is (`struct`, `enum`, ...).
+fn keyword_span(item: &Item) -> Span {
+    match item {
+        Item::Struct(item) => item.struct_token.span,
+        Item::Enum(item) => item.enum_token.span,
+        Item::Union(item) => item.union_token.span,
+        Item::Const(item) => item.const_token.span,
+        Item::Static(item) => item.static_token.span,
+        Item::Trait(item) => item.trait_token.span,
+        Item::Impl(item) => item.impl_token.span,
+        Item::Mod(item) => item.mod_token.span,
+        Item::Type(item) => item.type_token.span,
+        Item::Use(item) => item.use_token.span,
+        other => other.span(),
+    }
+}
+
+/// The line a span starts on.
+pub fn line(span: Span) -> u32 {
+    span.start().line as u32
+}
+
+/// The source lines of the function, from its first attribute to its closing brace, captured
+/// at compile time: read from the file when it can be, else rebuilt from the tokens (comments
+/// are then missing).
+pub struct Source {
+    pub first_line: u32,
+    pub lines: Vec<String>,
+}
+
+pub fn source(item: &ItemFn) -> Source {
+    let fn_line = line(item.sig.fn_token.span);
+    let first_line = item.attrs.iter().map(|attr| line(attr.span())).chain([fn_line]).min().unwrap_or(fn_line);
+    let last_line = line(item.block.brace_token.span.close()).max(fn_line);
+    if let Some(lines) = read_lines(item.sig.fn_token.span, first_line, last_line) {
+        return Source { first_line, lines };
+    }
+    Source { first_line, lines: rebuild_lines(item, first_line, last_line) }
+}
+
+fn read_lines(span: Span, first: u32, last: u32) -> Option<Vec<String>> {
+    if first == 0 {
+        return None;
+    }
+    let path = span.local_file()?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let lines: Vec<String> =
+        text.lines().skip(first as usize - 1).take((last - first + 1) as usize).map(str::to_string).collect();
+    // A span from a macro expansion may point at lines that do not hold this function.
+    let fn_offset = (line(span) - first) as usize;
+    let holds_fn = lines.len() == (last - first + 1) as usize && lines.get(fn_offset).is_some_and(|l| l.contains("fn"));
+    holds_fn.then_some(lines)
+}
+
+fn rebuild_lines(item: &ItemFn, first: u32, last: u32) -> Vec<String> {
+    let mut lines = vec![String::new(); (last.saturating_sub(first) + 1) as usize];
+    let tokens = quote::ToTokens::to_token_stream(item);
+    place_tokens(&mut lines, first, tokens);
+    lines
+}
+
+fn place_tokens(lines: &mut [String], first: u32, tokens: TokenStream) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                    proc_macro2::Delimiter::Brace => ("{", "}"),
+                    proc_macro2::Delimiter::Bracket => ("[", "]"),
+                    proc_macro2::Delimiter::None => ("", ""),
+                };
+                place(lines, first, group.span_open(), open);
+                place_tokens(lines, first, group.stream());
+                place(lines, first, group.span_close(), close);
+            }
+            other => place(lines, first, other.span(), &other.to_string()),
+        }
+    }
+}
+
+fn place(lines: &mut [String], first: u32, span: Span, text: &str) {
+    let start = span.start();
+    let Some(row) = (start.line as u32).checked_sub(first).and_then(|i| lines.get_mut(i as usize)) else {
+        return;
+    };
+    let width = row.chars().count();
+    if start.column > width {
+        row.extend(std::iter::repeat_n(' ', start.column - width));
+    } else if width > 0 && !row.ends_with(' ') {
+        row.push(' ');
+    }
+    row.push_str(text);
+}

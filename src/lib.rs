@@ -1,0 +1,47 @@
+//! hiperf: the profiling toolbox of *High Performance Python* for Rust.
+//!
+//! ```
+//! #[hiperf::profile]
+//! fn sum_of_squares(n: u64) -> u64 {
+//!     let mut total = 0;
+//!     for i in 0..n {
+//!         total += i * i;
+//!     }
+//!     total
+//! }
+//!
+//! #[hiperf::main]
+//! fn main() {
+//!     assert_eq!(sum_of_squares(4), 14);
+//! }
+//! ```
+//!
+//! With the `enable` feature off (the default) the attributes return the function untouched
+//! and cost nothing. Build with `--features hiperf/enable` and the program prints, at the end
+//! of `main`, one line_profiler-shaped table per annotated function: per line hits, time, time
+//! per hit and share of the function, over every call and thread.
+//!
+//! Environment at run time: `HIPERF_REPORT=PATH|off` (text report to a file instead of
+//! stderr), `HIPERF_JSON=PATH` (the profile as JSON, schema `hiperf.profile/1`),
+//! `HIPERF_SUBTRACT_PROBE=1` (subtract the calibrated probe cost from line times).
+
+pub use hiperf_macros::{main, memit, profile};
+pub use hiperf_runtime::output::{ReportGuard, finish};
+pub use hiperf_runtime::snapshot::{self, Profile, take};
+pub use hiperf_runtime::{clock, report};
+
+/// Whether this build has profiling on (hiperf's `enable` feature).
+///
+/// # Examples
+///
+/// ```
+/// if hiperf::ENABLED {
+///     println!("profiling is on");
+/// }
+/// ```
+pub const ENABLED: bool = cfg!(feature = "enable");
+
+#[doc(hidden)]
+pub mod __private {
+    pub use hiperf_runtime::__private::*;
+}
