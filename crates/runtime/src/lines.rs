@@ -240,7 +240,8 @@ fn acquire(site: &'static Site, cell: &BlockCell) -> &'static Block {
 /// that the profiler's own bookkeeping never shows in the counting allocator's figures.
 fn allocate(site: &'static Site) -> &'static Block {
     let slots = site.slot_count();
-    let time = if site.info.measures.time { zeroed_array::<TimeSlot>(slots) } else { ptr::null() };
+    // Time slots always exist: a memory-only site still counts hits and closes lines there.
+    let time = zeroed_array::<TimeSlot>(slots);
     let memory = if site.info.measures.memory { zeroed_array::<MemorySlot>(slots) } else { ptr::null() };
     let block = Block {
         site,
