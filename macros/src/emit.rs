@@ -16,6 +16,15 @@ fn slot_literal(slot: u32) -> Literal {
     Literal::u32_suffixed(slot)
 }
 
+/// If `statement` is `mark(slot)`, the slot.
+pub fn marked_slot(statement: &Stmt) -> Option<u32> {
+    let Stmt::Expr(Expr::Call(call), Some(_)) = statement else { return None };
+    let Expr::Path(path) = &*call.func else { return None };
+    let is_mark = path.path.segments.iter().map(|s| s.ident.to_string()).eq(["hiperf", "__private", "Probe", "mark"]);
+    let Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(slot), .. })) = call.args.last() else { return None };
+    if is_mark { slot.base10_parse().ok() } else { None }
+}
+
 /// `mark(slot)`: the statement that starts a line.
 pub fn mark(slot: u32) -> Stmt {
     let frame = frame();
@@ -55,7 +64,7 @@ pub struct SiteDescription<'a> {
 }
 
 /// The statements placed before the body: the site, its registration and the frame.
-pub fn prologue(site: &SiteDescription) -> Vec<Stmt> {
+pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
     let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
     let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
     let frame = frame();
@@ -67,6 +76,7 @@ pub fn prologue(site: &SiteDescription) -> Vec<Stmt> {
     let is_async = site.is_async;
     let time = site.measures.time;
     let memory = site.measures.memory;
+    let first_slot = slot_literal(first_slot);
     let frame_type: TokenStream = if is_async {
         quote! { ::hiperf::__private::AsyncFrame }
     } else {
@@ -86,7 +96,7 @@ pub fn prologue(site: &SiteDescription) -> Vec<Stmt> {
         });
     };
     let enter: Stmt = parse_quote! {
-        let #frame = #frame_type::enter(&#site_name, &#cell_name);
+        let #frame = #frame_type::enter(&#site_name, &#cell_name, #first_slot);
     };
     vec![declaration, enter]
 }

@@ -33,14 +33,20 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// Opens a call of `site` in this thread.
+    /// Opens a call of `site` in this thread and starts line `first_slot` (0: no line yet).
+    ///
+    /// PERF: the entry and the body's first mark share one clock read.
     #[inline(always)]
-    pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>) -> Frame {
+    pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> Frame {
         let block = cell.with(|cell| cell.get(site));
         let (saved_child_ticks, parent) = calls::enter(site);
         block.depth.add(1);
+        if first_slot != 0 {
+            // SAFETY: `first_slot` is numbered by the macro like every other slot.
+            unsafe { block.time_slot(first_slot) }.hits.add(1);
+        }
         let start = clock::now();
-        Frame { block, start, last: Cell::new(start), slot: Cell::new(0), saved_child_ticks, parent }
+        Frame { block, start, last: Cell::new(start), slot: Cell::new(first_slot), saved_child_ticks, parent }
     }
 
     #[inline(always)]
@@ -108,11 +114,16 @@ pub struct AsyncFrame {
 }
 
 impl AsyncFrame {
-    /// Opens a call of `site` (at the future's first poll).
+    /// Opens a call of `site` (at the future's first poll) and starts line `first_slot`.
     #[inline(always)]
-    pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>) -> AsyncFrame {
+    pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> AsyncFrame {
         let start = clock::now();
-        AsyncFrame { site, cell, start, last: AtomicU64::new(start), slot: AtomicU32::new(0) }
+        let frame = AsyncFrame { site, cell, start, last: AtomicU64::new(start), slot: AtomicU32::new(first_slot) };
+        if first_slot != 0 {
+            // SAFETY: `first_slot` is numbered by the macro like every other slot.
+            unsafe { frame.block().time_slot(first_slot) }.hits.add(1);
+        }
+        frame
     }
 
     #[inline(always)]

@@ -306,7 +306,7 @@ fn probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
     let mut per_line = Vec::new();
     let mut per_call = Vec::new();
     for _ in 0..15 {
-        let frame = Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK);
+        let frame = Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK, 0);
         let start = clock::now();
         for _ in 0..MARKS / 2 {
             std::hint::black_box(&frame).mark(1);
@@ -317,7 +317,7 @@ fn probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
         per_line.push(calibration.to_ns(end - start) / MARKS as f64);
         let start = clock::now();
         for _ in 0..CALLS {
-            drop(std::hint::black_box(Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK)));
+            drop(std::hint::black_box(Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK, 0)));
         }
         let end = clock::now();
         per_call.push(calibration.to_ns(end - start) / CALLS as f64);

@@ -1,0 +1,81 @@
+//! The probe's cost, with the same bodies bare and annotated, in one run.
+//!
+//! `cargo bench --bench probe --features enable` measures the overhead of `#[hiperf::profile]`
+//! per line hit and per call; without `enable` the annotated functions must time like the bare
+//! ones (the attribute returns the function untouched). `cargo xtask bench` runs both.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const LOOP_LENGTH: u64 = 1_000;
+
+#[inline(never)]
+fn bare_loop(n: u64) -> u64 {
+    let mut total = 0u64;
+    for i in 0..n {
+        total = total.wrapping_add(black_box(i));
+    }
+    total
+}
+
+/// Line hits per call: `let` 1, `for` n + 1, body n, tail 1.
+#[hiperf::profile]
+#[inline(never)]
+fn profiled_loop(n: u64) -> u64 {
+    let mut total = 0u64;
+    for i in 0..n {
+        total = total.wrapping_add(black_box(i));
+    }
+    total
+}
+
+#[inline(never)]
+fn bare_call(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[hiperf::profile]
+#[inline(never)]
+fn profiled_call(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[hiperf::profile]
+#[inline(never)]
+fn profiled_empty() {}
+
+#[inline(never)]
+fn bare_empty() {}
+
+fn per_line(c: &mut Criterion) {
+    let mut group = c.benchmark_group("per_line");
+    group.bench_function("bare_loop_1000", |b| b.iter(|| bare_loop(black_box(LOOP_LENGTH))));
+    group.bench_function("profiled_loop_1000", |b| b.iter(|| profiled_loop(black_box(LOOP_LENGTH))));
+    #[cfg(target_arch = "x86_64")]
+    group.bench_function("rdtsc", |b| {
+        // SAFETY: `rdtsc` exists on every x86-64 processor.
+        #[allow(unused_unsafe)]
+        b.iter(|| unsafe { core::arch::x86_64::_rdtsc() })
+    });
+    group.bench_function("instant_now", |b| b.iter(std::time::Instant::now));
+    group.finish();
+}
+
+fn per_call(c: &mut Criterion) {
+    let mut group = c.benchmark_group("per_call");
+    group.bench_function("bare_call", |b| b.iter(|| bare_call(black_box(7))));
+    group.bench_function("profiled_call", |b| b.iter(|| profiled_call(black_box(7))));
+    group.bench_function("bare_empty", |b| b.iter(bare_empty));
+    group.bench_function("profiled_empty", |b| b.iter(profiled_empty));
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2));
+    targets = per_line, per_call
+}
+criterion_main!(benches);
