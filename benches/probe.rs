@@ -50,8 +50,12 @@ fn bare_empty() {}
 
 fn per_line(c: &mut Criterion) {
     let mut group = c.benchmark_group("per_line");
-    group.bench_function("bare_loop_1000", |b| b.iter(|| bare_loop(black_box(LOOP_LENGTH))));
-    group.bench_function("profiled_loop_1000", |b| b.iter(|| profiled_loop(black_box(LOOP_LENGTH))));
+    group.bench_function("bare_loop_1000", |b| {
+        b.iter(|| bare_loop(black_box(LOOP_LENGTH)))
+    });
+    group.bench_function("profiled_loop_1000", |b| {
+        b.iter(|| profiled_loop(black_box(LOOP_LENGTH)))
+    });
     #[cfg(target_arch = "x86_64")]
     group.bench_function("rdtsc", |b| {
         // SAFETY: `rdtsc` exists on every x86-64 processor.

@@ -26,6 +26,7 @@
 //! `HIPERF_SUBTRACT_PROBE=1` (subtract the calibrated probe cost from line times).
 
 pub use hiperf_macros::{main, memit, profile};
+pub use hiperf_runtime::output as report_files;
 pub use hiperf_runtime::output::{ReportGuard, finish};
 pub use hiperf_runtime::snapshot::{self, Profile, take};
 pub use hiperf_runtime::{clock, report};

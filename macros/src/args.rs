@@ -20,11 +20,24 @@ pub fn parse(attribute: Attribute, tokens: TokenStream) -> syn::Result<Options> 
     let parser = syn::meta::parser(|meta| {
         let known = expected.iter().any(|option| meta.path.is_ident(option));
         if !known {
-            let found = meta.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::");
+            let found = meta
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::");
             let message = if expected.is_empty() {
-                format!("`#[{}]` takes no options, found `{found}`", attribute.name())
+                format!(
+                    "`#[{}]` takes no options, found `{found}`",
+                    attribute.name()
+                )
             } else {
-                format!("unknown `#[{}]` option `{found}`; expected `{}`", attribute.name(), expected.join("`, `"))
+                format!(
+                    "unknown `#[{}]` option `{found}`; expected `{}`",
+                    attribute.name(),
+                    expected.join("`, `")
+                )
             };
             return Err(meta.error(message));
         }

@@ -18,11 +18,30 @@ fn slot_literal(slot: u32) -> Literal {
 
 /// If `statement` is `mark(slot)`, the slot.
 pub fn marked_slot(statement: &Stmt) -> Option<u32> {
-    let Stmt::Expr(Expr::Call(call), Some(_)) = statement else { return None };
-    let Expr::Path(path) = &*call.func else { return None };
-    let is_mark = path.path.segments.iter().map(|s| s.ident.to_string()).eq(["hiperf", "__private", "Probe", "mark"]);
-    let Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(slot), .. })) = call.args.last() else { return None };
-    if is_mark { slot.base10_parse().ok() } else { None }
+    let Stmt::Expr(Expr::Call(call), Some(_)) = statement else {
+        return None;
+    };
+    let Expr::Path(path) = &*call.func else {
+        return None;
+    };
+    let is_mark = path.path.segments.iter().map(|s| s.ident.to_string()).eq([
+        "hiperf",
+        "__private",
+        "Probe",
+        "mark",
+    ]);
+    let Some(Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(slot),
+        ..
+    })) = call.args.last()
+    else {
+        return None;
+    };
+    if is_mark {
+        slot.base10_parse().ok()
+    } else {
+        None
+    }
 }
 
 /// `mark(slot)`: the statement that starts a line.

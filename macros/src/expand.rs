@@ -36,20 +36,33 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
     // Output: fn f(..) -> R { site!(..); let frame = Frame::enter(..); mark(1); stmt_1; ..; mark(n); tail }
     let fn_line = line(item.sig.fn_token.span);
     let source = parse::source(&item);
-    let mut instrumenter = Instrumenter { slot_lines: vec![fn_line], line: fn_line };
+    let mut instrumenter = Instrumenter {
+        slot_lines: vec![fn_line],
+        line: fn_line,
+    };
     // Line 0 as the enclosing line: the body's first statement is marked even on the `fn` line.
     instrumenter.instrument_block(&mut item.block, 0);
-    let name = options.name.map_or_else(|| item.sig.ident.to_string(), |name| name.value());
+    let name = options
+        .name
+        .map_or_else(|| item.sig.ident.to_string(), |name| name.value());
     let description = SiteDescription {
         name: &name,
         fn_line,
         source: &source,
         slot_lines: &instrumenter.slot_lines,
         is_async: item.sig.asyncness.is_some(),
-        measures: Measures { time: function.time, memory: function.memory },
+        measures: Measures {
+            time: function.time,
+            memory: function.memory,
+        },
     };
     // The entry reads the clock for the first mark too: drop that mark and let it start the line.
-    let first_slot = item.block.stmts.first().and_then(emit::marked_slot).unwrap_or(0);
+    let first_slot = item
+        .block
+        .stmts
+        .first()
+        .and_then(emit::marked_slot)
+        .unwrap_or(0);
     if first_slot != 0 {
         item.block.stmts.remove(0);
     }
@@ -90,7 +103,8 @@ impl Instrumenter {
                 continue;
             }
             let statement_line = line(statement.span());
-            let marks_itself = matches!(statement, Stmt::Expr(Expr::ForLoop(_) | Expr::While(_), _));
+            let marks_itself =
+                matches!(statement, Stmt::Expr(Expr::ForLoop(_) | Expr::While(_), _));
             if !marks_itself && statement_line != previous_line {
                 let slot = self.slot(statement_line);
                 block.stmts.push(emit::mark(slot));
@@ -147,7 +161,9 @@ impl Instrumenter {
         let if_line = line(if_expr.if_token.span);
         self.visit_expr_mut(&mut if_expr.cond);
         self.instrument_block(&mut if_expr.then_branch, if_line);
-        let Some((else_token, else_branch)) = &mut if_expr.else_branch else { return };
+        let Some((else_token, else_branch)) = &mut if_expr.else_branch else {
+            return;
+        };
         let else_line = line(else_token.span);
         match &mut **else_branch {
             Expr::If(inner) => {
@@ -157,7 +173,8 @@ impl Instrumenter {
                 self.line = saved;
                 if inner_line != if_line {
                     let slot = self.slot(inner_line);
-                    let inner = std::mem::replace(&mut **else_branch, Expr::Verbatim(TokenStream::new()));
+                    let inner =
+                        std::mem::replace(&mut **else_branch, Expr::Verbatim(TokenStream::new()));
                     **else_branch = emit::marked(slot, inner);
                 }
             }

@@ -46,17 +46,20 @@ pub struct Function {
 pub fn function(attribute: Attribute, tokens: TokenStream) -> syn::Result<Function> {
     let item = match syn::parse2::<Item>(tokens.clone()) {
         Ok(Item::Fn(item)) => item,
-        Ok(other) => return Err(not_a_function(attribute, &other)),
-        Err(error) => {
+        Ok(other) => {
+            // syn reads a function signature without a body as verbatim tokens.
             if let Ok(method) = syn::parse2::<syn::TraitItemFn>(tokens) {
                 if method.default.is_none() {
-                    let message =
-                        format!("`#[{}]` needs a function body; this trait method has none", attribute.name());
-                    return Err(syn::Error::new(method.semi_token.map_or(method.sig.ident.span(), |s| s.span), message));
+                    let message = format!(
+                        "`#[{}]` needs a function body; this method declares none",
+                        attribute.name()
+                    );
+                    return Err(syn::Error::new(method.sig.fn_token.span, message));
                 }
             }
-            return Err(error);
+            return Err(not_a_function(attribute, &other));
         }
+        Err(error) => return Err(error),
     };
     if let Some(constness) = &item.sig.constness {
         let message = format!(
@@ -85,7 +88,12 @@ fn take_stacked_attribute(function: &mut Function, attribute: Attribute) {
     };
     let before = function.item.attrs.len();
     function.item.attrs.retain(|attr| {
-        let segments: Vec<String> = attr.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments: Vec<String> = attr
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         let is_other = segments == [other] || segments == ["hiperf", other];
         !is_other
     });
@@ -150,12 +158,21 @@ pub struct Source {
 
 pub fn source(item: &ItemFn) -> Source {
     let fn_line = line(item.sig.fn_token.span);
-    let first_line = item.attrs.iter().map(|attr| line(attr.span())).chain([fn_line]).min().unwrap_or(fn_line);
+    let first_line = item
+        .attrs
+        .iter()
+        .map(|attr| line(attr.span()))
+        .chain([fn_line])
+        .min()
+        .unwrap_or(fn_line);
     let last_line = line(item.block.brace_token.span.close()).max(fn_line);
     if let Some(lines) = read_lines(item.sig.fn_token.span, first_line, last_line) {
         return Source { first_line, lines };
     }
-    Source { first_line, lines: rebuild_lines(item, first_line, last_line) }
+    Source {
+        first_line,
+        lines: rebuild_lines(item, first_line, last_line),
+    }
 }
 
 fn read_lines(span: Span, first: u32, last: u32) -> Option<Vec<String>> {
@@ -164,11 +181,16 @@ fn read_lines(span: Span, first: u32, last: u32) -> Option<Vec<String>> {
     }
     let path = span.local_file()?;
     let text = std::fs::read_to_string(path).ok()?;
-    let lines: Vec<String> =
-        text.lines().skip(first as usize - 1).take((last - first + 1) as usize).map(str::to_string).collect();
+    let lines: Vec<String> = text
+        .lines()
+        .skip(first as usize - 1)
+        .take((last - first + 1) as usize)
+        .map(str::to_string)
+        .collect();
     // A span from a macro expansion may point at lines that do not hold this function.
     let fn_offset = (line(span) - first) as usize;
-    let holds_fn = lines.len() == (last - first + 1) as usize && lines.get(fn_offset).is_some_and(|l| l.contains("fn"));
+    let holds_fn = lines.len() == (last - first + 1) as usize
+        && lines.get(fn_offset).is_some_and(|l| l.contains("fn"));
     holds_fn.then_some(lines)
 }
 
@@ -200,7 +222,10 @@ fn place_tokens(lines: &mut [String], first: u32, tokens: TokenStream) {
 
 fn place(lines: &mut [String], first: u32, span: Span, text: &str) {
     let start = span.start();
-    let Some(row) = (start.line as u32).checked_sub(first).and_then(|i| lines.get_mut(i as usize)) else {
+    let Some(row) = (start.line as u32)
+        .checked_sub(first)
+        .and_then(|i| lines.get_mut(i as usize))
+    else {
         return;
     };
     let width = row.chars().count();

@@ -1,1 +1,67 @@
-fn main() {}
+//! `cargo xtask report`: builds the runner twice (plain for timings, profiled for the line
+//! tables), runs the book's workloads, and writes the reports under `target/hiperf/`.
+//! `cargo xtask bench`: the probe benchmarks and the comparison with the peers.
+
+mod bench;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "hiperf's project tasks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run the book's workloads (timed, then profiled) and write the reports.
+    Report(report::Args),
+    /// Measure the probes and compare with the peer profilers.
+    Bench(bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Report(args) => report::run(&args),
+        Task::Bench(args) => bench::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's folder).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// The `cargo` that runs us.
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs `command`, failing with a message that names it.
+fn status(command: &mut Command) -> Result<std::process::ExitStatus, String> {
+    command
+        .status()
+        .map_err(|error| format!("cannot run {command:?}: {error}"))
+}

@@ -1,1 +1,219 @@
-fn main() {}
+//! `hiperf-runner`: runs the book's workloads, times them, checks them against the book's
+//! values, and writes the report data as JSON (schema `hiperf.report/1`).
+//!
+//! Built twice by `cargo xtask report`: plain, for the timings, and with the `profile` feature,
+//! for the line tables (the profiled build's timings show the profiler's overhead).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hiperf_report::model::{Baseline, Check, RunReport, Stats, WorkloadResult};
+use hiperf_workloads::{Run, Size, Workload, workloads};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "hiperf-runner",
+    about = "Run the book's workloads, timed and checked"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the workloads (`chNN/name/variant`).
+    List,
+    /// Run workloads and write the report data.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Book size, or small sizes for a quick check.
+    #[arg(long, value_enum, default_value_t = SizeArg::Book)]
+    size: SizeArg,
+    /// Timed runs per workload (the report gives their median, min and max).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Only the workloads matching NAME: a chapter (`ch02`), a program (`julia`), `name/variant` or a full id.
+    #[arg(long = "only", value_name = "NAME")]
+    only: Vec<String>,
+    /// Where to write the JSON report data.
+    #[arg(long, value_name = "PATH")]
+    json: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SizeArg {
+    Quick,
+    Book,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List => {
+            for workload in workloads() {
+                println!("{}", workload.id());
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Run(args) => run(&args),
+    }
+}
+
+/// Whether `pattern` names `workload`: its chapter, program, `program/variant`,
+/// `chapter/program` or full id.
+fn matches(pattern: &str, workload: &Workload) -> bool {
+    let chapter = format!("ch{:02}", workload.chapter);
+    let pattern = pattern.trim_matches('/');
+    [
+        workload.id(),
+        chapter.clone(),
+        workload.name.to_string(),
+        format!("{}/{}", workload.name, workload.variant),
+        format!("{chapter}/{}", workload.name),
+    ]
+    .iter()
+    .any(|name| name == pattern)
+}
+
+fn select(only: &[String]) -> Result<Vec<&'static Workload>, String> {
+    let all = workloads();
+    if only.is_empty() {
+        return Ok(all);
+    }
+    if let Some(unknown) = only
+        .iter()
+        .find(|pattern| !all.iter().any(|w| matches(pattern, w)))
+    {
+        let mut valid: Vec<String> = all.iter().map(|w| w.id()).collect();
+        let mut programs: Vec<String> = all.iter().map(|w| w.name.to_string()).collect();
+        programs.dedup();
+        valid.splice(0..0, programs);
+        return Err(format!(
+            "no workload matches `{unknown}`; valid names:\n  {}",
+            valid.join("\n  ")
+        ));
+    }
+    Ok(all
+        .into_iter()
+        .filter(|w| only.iter().any(|pattern| matches(pattern, w)))
+        .collect())
+}
+
+fn run(args: &RunArgs) -> ExitCode {
+    let selected = match select(&args.only) {
+        Ok(selected) => selected,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let (size, size_name) = match args.size {
+        SizeArg::Quick => (Size::Quick, "quick"),
+        SizeArg::Book => (Size::Book, "book"),
+    };
+    let mut report = RunReport::new(size_name, args.runs);
+    let progress = ProgressBar::new(selected.len() as u64 * u64::from(args.runs));
+    progress.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    progress.set_prefix(if hiperf::ENABLED {
+        "profiling"
+    } else {
+        "timing"
+    });
+    for workload in selected {
+        progress.set_message(workload.id());
+        report
+            .workloads
+            .push(measure(workload, size, args.runs, &progress));
+    }
+    progress.finish_and_clear();
+    if hiperf::ENABLED {
+        report.profile = Some(hiperf::take(hiperf::snapshot::SnapshotOptions::from_env()));
+    }
+    let json = match serde_json::to_vec_pretty(&report) {
+        Ok(json) => json,
+        Err(error) => {
+            eprintln!("error: cannot encode the report: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(error) = hiperf::report_files::write_atomically(&args.json, &json) {
+        eprintln!("error: cannot write {}: {error}", args.json.display());
+        return ExitCode::FAILURE;
+    }
+    if report.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -> WorkloadResult {
+    let mut seconds = Vec::new();
+    let mut outcome = Err(String::new());
+    for _ in 0..runs {
+        let mut context = Run::new(size);
+        outcome = (workload.run)(&mut context);
+        progress.inc(1);
+        if let Some(elapsed) = context.elapsed() {
+            seconds.push(elapsed.as_secs_f64());
+        }
+        if outcome.is_err() {
+            progress.inc(u64::from(runs) - seconds.len() as u64);
+            break;
+        }
+    }
+    progress.println(format!(
+        "  {} {}",
+        if outcome.is_ok() { "ok    " } else { "FAILED" },
+        workload.id()
+    ));
+    let (parameters, result, check) = match outcome {
+        Ok(outcome) => (
+            outcome.parameters,
+            outcome.result,
+            Check {
+                passed: true,
+                message: String::new(),
+            },
+        ),
+        Err(message) => (
+            String::new(),
+            String::new(),
+            Check {
+                passed: false,
+                message,
+            },
+        ),
+    };
+    WorkloadResult {
+        id: workload.id(),
+        chapter: workload.chapter,
+        name: workload.name.to_string(),
+        variant: workload.variant.to_string(),
+        rank: workload.rank,
+        description: workload.description.to_string(),
+        parameters,
+        result,
+        check,
+        seconds: Stats::of(seconds),
+        profiled_seconds: None,
+        memory: None,
+        python: workload
+            .python
+            .filter(|_| size == Size::Book)
+            .map(|b| Baseline {
+                seconds: b.seconds,
+                source: b.source.to_string(),
+            }),
+    }
+}

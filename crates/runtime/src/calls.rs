@@ -22,7 +22,12 @@ thread_local! {
 /// Enters a call of `site`: returns what the exit must restore.
 #[inline(always)]
 pub(crate) fn enter(site: &'static Site) -> (u64, *const Site) {
-    CONTEXT.with(|context| (context.child_ticks.replace(0), context.current.replace(site)))
+    CONTEXT.with(|context| {
+        (
+            context.child_ticks.replace(0),
+            context.current.replace(site),
+        )
+    })
 }
 
 /// Leaves a call that took `total` ticks: restores the caller's context, charges `total` to
@@ -31,6 +36,8 @@ pub(crate) fn enter(site: &'static Site) -> (u64, *const Site) {
 pub(crate) fn exit(saved_child_ticks: u64, parent: *const Site, total: u64) -> u64 {
     CONTEXT.with(|context| {
         context.current.set(parent);
-        context.child_ticks.replace(saved_child_ticks.wrapping_add(total))
+        context
+            .child_ticks
+            .replace(saved_child_ticks.wrapping_add(total))
     })
 }

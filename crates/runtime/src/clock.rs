@@ -86,10 +86,16 @@ pub fn calibration() -> Calibration {
 
 fn measure() -> Calibration {
     if cfg!(not(target_arch = "x86_64")) {
-        return Calibration { source: "instant", ticks_per_ns: 1.0, invariant: true };
+        return Calibration {
+            source: "instant",
+            ticks_per_ns: 1.0,
+            invariant: true,
+        };
     }
     let (start_instant, start_ticks) = match ANCHOR.get() {
-        Some(&(instant, ticks)) if instant.elapsed() >= Duration::from_millis(200) => (instant, ticks),
+        Some(&(instant, ticks)) if instant.elapsed() >= Duration::from_millis(200) => {
+            (instant, ticks)
+        }
         _ => {
             let pair = (Instant::now(), now());
             // Spin rather than sleep: a descheduled thread still counts, but spinning keeps
@@ -104,7 +110,11 @@ fn measure() -> Calibration {
     let end_ticks = now();
     let nanos = end_instant.duration_since(start_instant).as_nanos() as f64;
     let ticks = end_ticks.wrapping_sub(start_ticks) as f64;
-    Calibration { source: "tsc", ticks_per_ns: ticks / nanos, invariant: invariant_tsc() }
+    Calibration {
+        source: "tsc",
+        ticks_per_ns: ticks / nanos,
+        invariant: invariant_tsc(),
+    }
 }
 
 fn invariant_tsc() -> bool {
@@ -140,6 +150,9 @@ mod tests {
         while instant.elapsed() < Duration::from_millis(20) {}
         let measured = calibration.to_ns(now() - start);
         let expected = instant.elapsed().as_nanos() as f64;
-        assert!((measured / expected - 1.0).abs() < 0.05, "{measured} ns against {expected} ns");
+        assert!(
+            (measured / expected - 1.0).abs() < 0.05,
+            "{measured} ns against {expected} ns"
+        );
     }
 }

@@ -224,9 +224,16 @@ fn acquire(site: &'static Site, cell: &BlockCell) -> &'static Block {
     crate::clock::anchor();
     let block = site
         .blocks()
-        .find(|block| block.in_use.compare_exchange(false, true, Acquire, Relaxed).is_ok())
+        .find(|block| {
+            block
+                .in_use
+                .compare_exchange(false, true, Acquire, Relaxed)
+                .is_ok()
+        })
         .unwrap_or_else(|| allocate(site));
-    block.owner.store(cell as *const BlockCell as *mut BlockCell, Relaxed);
+    block
+        .owner
+        .store(cell as *const BlockCell as *mut BlockCell, Relaxed);
     // A thread that is already exiting cannot register: it keeps the block for good.
     let _ = HELD.try_with(|held| {
         block.held_next.store(held.0.get() as *mut Block, Relaxed);
@@ -242,7 +249,11 @@ fn allocate(site: &'static Site) -> &'static Block {
     let slots = site.slot_count();
     // Time slots always exist: a memory-only site still counts hits and closes lines there.
     let time = zeroed_array::<TimeSlot>(slots);
-    let memory = if site.info.measures.memory { zeroed_array::<MemorySlot>(slots) } else { ptr::null() };
+    let memory = if site.info.measures.memory {
+        zeroed_array::<MemorySlot>(slots)
+    } else {
+        ptr::null()
+    };
     let block = Block {
         site,
         next: AtomicPtr::new(ptr::null_mut()),
@@ -272,7 +283,10 @@ fn allocate(site: &'static Site) -> &'static Block {
     loop {
         // SAFETY: `raw` is valid and not yet shared.
         unsafe { (*raw).next.store(head, Relaxed) };
-        match site.blocks.compare_exchange_weak(head, raw, Release, Relaxed) {
+        match site
+            .blocks
+            .compare_exchange_weak(head, raw, Release, Relaxed)
+        {
             Ok(_) => break,
             Err(current) => head = current,
         }

@@ -37,7 +37,11 @@ impl Frame {
     ///
     /// PERF: the entry and the body's first mark share one clock read.
     #[inline(always)]
-    pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> Frame {
+    pub fn enter(
+        site: &'static Site,
+        cell: &'static LocalKey<BlockCell>,
+        first_slot: u32,
+    ) -> Frame {
         let block = cell.with(|cell| cell.get(site));
         let (saved_child_ticks, parent) = calls::enter(site);
         block.depth.add(1);
@@ -46,7 +50,14 @@ impl Frame {
             unsafe { block.time_slot(first_slot) }.hits.add(1);
         }
         let start = clock::now();
-        Frame { block, start, last: Cell::new(start), slot: Cell::new(first_slot), saved_child_ticks, parent }
+        Frame {
+            block,
+            start,
+            last: Cell::new(start),
+            slot: Cell::new(first_slot),
+            saved_child_ticks,
+            parent,
+        }
     }
 
     #[inline(always)]
@@ -55,7 +66,10 @@ impl Frame {
         // SAFETY: slots come from the macro, which numbers them from `slot_lines`; the
         // current slot was such a slot or 0.
         unsafe {
-            self.block.time_slot(self.slot.get()).ticks.add(now.wrapping_sub(self.last.get()));
+            self.block
+                .time_slot(self.slot.get())
+                .ticks
+                .add(now.wrapping_sub(self.last.get()));
             if hit {
                 self.block.time_slot(slot).hits.add(1);
             }
@@ -84,7 +98,9 @@ impl Drop for Frame {
         let now = clock::now();
         let block = self.block;
         // SAFETY: the current slot is one the macro numbered, or 0.
-        unsafe { block.time_slot(self.slot.get()) }.ticks.add(now.wrapping_sub(self.last.get()));
+        unsafe { block.time_slot(self.slot.get()) }
+            .ticks
+            .add(now.wrapping_sub(self.last.get()));
         let total = now.wrapping_sub(self.start);
         let child_ticks = calls::exit(self.saved_child_ticks, self.parent, total);
         block.calls.add(1);
@@ -116,9 +132,19 @@ pub struct AsyncFrame {
 impl AsyncFrame {
     /// Opens a call of `site` (at the future's first poll) and starts line `first_slot`.
     #[inline(always)]
-    pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> AsyncFrame {
+    pub fn enter(
+        site: &'static Site,
+        cell: &'static LocalKey<BlockCell>,
+        first_slot: u32,
+    ) -> AsyncFrame {
         let start = clock::now();
-        let frame = AsyncFrame { site, cell, start, last: AtomicU64::new(start), slot: AtomicU32::new(first_slot) };
+        let frame = AsyncFrame {
+            site,
+            cell,
+            start,
+            last: AtomicU64::new(start),
+            slot: AtomicU32::new(first_slot),
+        };
         if first_slot != 0 {
             // SAFETY: `first_slot` is numbered by the macro like every other slot.
             unsafe { frame.block().time_slot(first_slot) }.hits.add(1);
@@ -137,7 +163,10 @@ impl AsyncFrame {
         let block = self.block();
         // SAFETY: as for `Frame::advance`.
         unsafe {
-            block.time_slot(self.slot.load(Relaxed)).ticks.add(now.wrapping_sub(self.last.load(Relaxed)));
+            block
+                .time_slot(self.slot.load(Relaxed))
+                .ticks
+                .add(now.wrapping_sub(self.last.load(Relaxed)));
             if hit {
                 block.time_slot(slot).hits.add(1);
             }
@@ -165,7 +194,9 @@ impl Drop for AsyncFrame {
         let now = clock::now();
         let block = self.block();
         // SAFETY: as for `Frame::drop`.
-        unsafe { block.time_slot(self.slot.load(Relaxed)) }.ticks.add(now.wrapping_sub(self.last.load(Relaxed)));
+        unsafe { block.time_slot(self.slot.load(Relaxed)) }
+            .ticks
+            .add(now.wrapping_sub(self.last.load(Relaxed)));
         let total = now.wrapping_sub(self.start);
         block.calls.add(1);
         block.primitive_calls.add(1);
@@ -188,7 +219,11 @@ impl<'frame, P: Probe, I: Iterator> MarkIter<'frame, P, I> {
     /// Wraps `iterable`; `probe` has already switched to `slot` (see [`Probe::switch`]).
     #[inline(always)]
     pub fn new(probe: &'frame P, slot: u32, iterable: impl IntoIterator<IntoIter = I>) -> Self {
-        MarkIter { probe, slot, inner: iterable.into_iter() }
+        MarkIter {
+            probe,
+            slot,
+            inner: iterable.into_iter(),
+        }
     }
 }
 

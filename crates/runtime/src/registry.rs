@@ -49,7 +49,10 @@ pub struct Site {
 impl Site {
     /// Makes a site with no counters yet.
     pub const fn new(info: SiteInfo) -> Self {
-        Site { info, blocks: AtomicPtr::new(std::ptr::null_mut()) }
+        Site {
+            info,
+            blocks: AtomicPtr::new(std::ptr::null_mut()),
+        }
     }
 
     /// The number of probe slots (statement marks plus the entry slot).
@@ -86,7 +89,12 @@ inventory::collect!(SiteRef);
 /// }
 /// ```
 pub fn sites() -> Vec<&'static Site> {
-    let mut sites: Vec<&'static Site> = inventory::iter::<SiteRef>.into_iter().map(|r| r.0).collect();
-    sites.sort_by(|a, b| (a.info.file, a.info.line, a.info.name).cmp(&(b.info.file, b.info.line, b.info.name)));
+    let mut sites: Vec<&'static Site> = inventory::iter::<SiteRef>
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    sites.sort_by(|a, b| {
+        (a.info.file, a.info.line, a.info.name).cmp(&(b.info.file, b.info.line, b.info.name))
+    });
     sites
 }

@@ -25,7 +25,11 @@ pub fn render_text(profile: &Profile) -> String {
         "Clock: {} at {:.3} GHz{}; probe cost {:.1} ns per line hit, {:.1} ns per call, {}",
         clock.source,
         clock.ticks_per_ns,
-        if clock.invariant || clock.source != "tsc" { "" } else { " (not reported invariant)" },
+        if clock.invariant || clock.source != "tsc" {
+            ""
+        } else {
+            " (not reported invariant)"
+        },
         clock.probe_line_ns,
         clock.probe_call_ns,
         if clock.probe_subtracted {
@@ -34,9 +38,16 @@ pub fn render_text(profile: &Profile) -> String {
             "not subtracted (HIPERF_SUBTRACT_PROBE=1 subtracts it)"
         }
     );
-    let timed: Vec<&FunctionProfile> = profile.functions.iter().filter(|f| f.measures_time).collect();
+    let timed: Vec<&FunctionProfile> = profile
+        .functions
+        .iter()
+        .filter(|f| f.measures_time)
+        .collect();
     if timed.is_empty() {
-        let _ = writeln!(out, "\nNo function is annotated with #[hiperf::profile] (or hiperf's `enable` feature is off).");
+        let _ = writeln!(
+            out,
+            "\nNo function is annotated with #[hiperf::profile] (or hiperf's `enable` feature is off)."
+        );
     }
     for function in &timed {
         out.push('\n');
@@ -78,13 +89,21 @@ pub fn render_function(out: &mut String, function: &FunctionProfile) {
         );
     }
     out.push('\n');
-    let rows: Vec<[String; 5]> = function.lines.iter().map(|line| figures(line, function.total_ns)).collect();
+    let rows: Vec<[String; 5]> = function
+        .lines
+        .iter()
+        .map(|line| figures(line, function.total_ns))
+        .collect();
     let headers = ["Line #", "Hits", "Time", "Per Hit", "% Time"];
     let minimum = [6, 9, 12, 8, 8];
     let mut widths = [0usize; 5];
     for column in 0..5 {
-        widths[column] =
-            rows.iter().map(|row| row[column].len()).chain([headers[column].len(), minimum[column]]).max().unwrap_or(0);
+        widths[column] = rows
+            .iter()
+            .map(|row| row[column].len())
+            .chain([headers[column].len(), minimum[column]])
+            .max()
+            .unwrap_or(0);
     }
     let header = format!(
         "{:>w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$}  Line Contents",
@@ -131,9 +150,19 @@ fn calls(function: &FunctionProfile) -> String {
 /// Line #, Hits, Time, Per Hit, % Time; blank figures for lines no probe covers or that never ran.
 fn figures(line: &LineProfile, total_ns: f64) -> [String; 5] {
     if !line.probed || line.hits == 0 {
-        return [line.line.to_string(), String::new(), String::new(), String::new(), String::new()];
+        return [
+            line.line.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
     }
-    let percent = if total_ns > 0.0 { 100.0 * line.time_ns / total_ns } else { 0.0 };
+    let percent = if total_ns > 0.0 {
+        100.0 * line.time_ns / total_ns
+    } else {
+        0.0
+    };
     [
         line.line.to_string(),
         line.hits.to_string(),
@@ -151,7 +180,11 @@ pub fn seconds(nanoseconds: f64) -> String {
     }
     let digits = 6 - 1 - seconds.abs().log10().floor() as i32;
     let text = format!("{:.*}", digits.clamp(0, 12) as usize, seconds);
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

@@ -131,7 +131,8 @@ pub struct SnapshotOptions {
 impl SnapshotOptions {
     /// Options from the environment: `HIPERF_SUBTRACT_PROBE=1` subtracts the probe cost.
     pub fn from_env() -> Self {
-        let subtract_probe = std::env::var("HIPERF_SUBTRACT_PROBE").is_ok_and(|v| v == "1" || v == "true");
+        let subtract_probe =
+            std::env::var("HIPERF_SUBTRACT_PROBE").is_ok_and(|v| v == "1" || v == "true");
         SnapshotOptions { subtract_probe }
     }
 }
@@ -165,12 +166,18 @@ pub fn take(options: SnapshotOptions) -> Profile {
     }
 }
 
-fn function(site: &'static Site, calibration: &clock::Calibration, probe_line_ns: f64, options: SnapshotOptions) -> FunctionProfile {
+fn function(
+    site: &'static Site,
+    calibration: &clock::Calibration,
+    probe_line_ns: f64,
+    options: SnapshotOptions,
+) -> FunctionProfile {
     let info = &site.info;
     let slots = site.slot_count();
     let mut hits = vec![0u64; slots];
     let mut ticks = vec![0u64; slots];
-    let mut memory: Vec<MemoryTotals> = vec![MemoryTotals::default(); if info.measures.memory { slots } else { 0 }];
+    let mut memory: Vec<MemoryTotals> =
+        vec![MemoryTotals::default(); if info.measures.memory { slots } else { 0 }];
     let (mut calls, mut primitive_calls, mut threads) = (0, 0, 0);
     let (mut cumulative, mut self_ticks, mut max_ticks) = (0u64, 0u64, 0u64);
     let (mut call_peak, mut call_increment) = (0u64, 0i64);
@@ -211,7 +218,10 @@ fn function(site: &'static Site, calibration: &clock::Calibration, probe_line_ns
         .collect();
     let mut total_ns = 0.0;
     for (index, &line) in info.slot_lines.iter().enumerate().skip(1) {
-        let Some(row) = line.checked_sub(first).and_then(|offset| lines.get_mut(offset as usize)) else {
+        let Some(row) = line
+            .checked_sub(first)
+            .and_then(|offset| lines.get_mut(offset as usize))
+        else {
             continue;
         };
         let mut time_ns = calibration.to_ns(ticks[index]);
@@ -242,14 +252,23 @@ fn function(site: &'static Site, calibration: &clock::Calibration, probe_line_ns
         self_ns: calibration.to_ns(self_ticks),
         max_call_ns: calibration.to_ns(max_ticks),
         entry_ns: ticks.first().map_or(0.0, |&t| calibration.to_ns(t)),
-        memory: info.measures.memory.then_some(CallMemory { peak_bytes: call_peak, increment_bytes: call_increment }),
+        memory: info.measures.memory.then_some(CallMemory {
+            peak_bytes: call_peak,
+            increment_bytes: call_increment,
+        }),
         lines,
     }
 }
 
 impl LineMemory {
     fn default_zero() -> Self {
-        LineMemory { usage_bytes: 0, increment_bytes: 0, peak_bytes: 0, allocations: 0, allocated_bytes: 0 }
+        LineMemory {
+            usage_bytes: 0,
+            increment_bytes: 0,
+            peak_bytes: 0,
+            allocations: 0,
+            allocated_bytes: 0,
+        }
     }
 }
 
@@ -291,7 +310,10 @@ static CALIBRATION_SITE: Site = Site::new(SiteInfo {
     source: &[],
     slot_lines: &[0, 0, 0],
     is_async: false,
-    measures: Measures { time: true, memory: false },
+    measures: Measures {
+        time: true,
+        memory: false,
+    },
 });
 
 thread_local! {
@@ -317,7 +339,11 @@ fn probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
         per_line.push(calibration.to_ns(end - start) / MARKS as f64);
         let start = clock::now();
         for _ in 0..CALLS {
-            drop(std::hint::black_box(Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK, 0)));
+            drop(std::hint::black_box(Frame::enter(
+                &CALIBRATION_SITE,
+                &CALIBRATION_BLOCK,
+                0,
+            )));
         }
         let end = clock::now();
         per_call.push(calibration.to_ns(end - start) / CALLS as f64);

@@ -1,0 +1,196 @@
+//! The report's data, shared by the runner (which writes it) and `cargo xtask report` (which
+//! renders it). Serialised as JSON with schema [`SCHEMA`]; see `docs/json-schema.md`.
+
+use serde::{Deserialize, Serialize};
+
+pub use hiperf_runtime::snapshot::Profile;
+
+/// The schema name written in every report.
+pub const SCHEMA: &str = "hiperf.report/1";
+
+/// One runner session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// `"quick"` or `"book"`.
+    pub size: String,
+    /// Timed runs per workload.
+    pub runs: u32,
+    /// The machine the figures come from.
+    pub machine: Machine,
+    /// Every workload run, by chapter, program and rank.
+    pub workloads: Vec<WorkloadResult>,
+    /// The line tables from the profiled build, when one ran.
+    pub profile: Option<Profile>,
+}
+
+impl RunReport {
+    /// An empty report for this machine.
+    pub fn new(size: &str, runs: u32) -> Self {
+        RunReport {
+            schema: SCHEMA.to_string(),
+            size: size.to_string(),
+            runs,
+            machine: Machine::this(),
+            workloads: Vec::new(),
+            profile: None,
+        }
+    }
+
+    /// Whether every check passed.
+    pub fn all_passed(&self) -> bool {
+        self.workloads.iter().all(|w| w.check.passed)
+    }
+
+    /// The naive variant of `workload`'s ladder (rank 0), if it ran.
+    pub fn naive_of(&self, workload: &WorkloadResult) -> Option<&WorkloadResult> {
+        self.workloads
+            .iter()
+            .find(|w| w.chapter == workload.chapter && w.name == workload.name && w.rank == 0)
+    }
+
+    /// How many times faster than its naive variant `workload` ran (medians).
+    pub fn speedup(&self, workload: &WorkloadResult) -> Option<f64> {
+        let naive = self.naive_of(workload)?;
+        let (Some(base), Some(this)) = (&naive.seconds, &workload.seconds) else {
+            return None;
+        };
+        (this.median > 0.0).then(|| base.median / this.median)
+    }
+}
+
+/// Where the figures were measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// The processor's model name.
+    pub cpu: String,
+    /// Logical cores available.
+    pub cores: usize,
+    /// `std::env::consts::OS`/`ARCH`.
+    pub platform: String,
+}
+
+impl Machine {
+    /// This machine.
+    pub fn this() -> Self {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|s| s.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".to_string());
+        Machine {
+            cpu,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        }
+    }
+}
+
+/// One workload variant's results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadResult {
+    /// `chNN/name/variant`.
+    pub id: String,
+    /// The book's chapter.
+    pub chapter: u8,
+    /// The program.
+    pub name: String,
+    /// The variant.
+    pub variant: String,
+    /// Position in the ladder (0 = naive).
+    pub rank: u8,
+    /// What the variant does.
+    pub description: String,
+    /// The parameters it ran with.
+    pub parameters: String,
+    /// The checked result.
+    pub result: String,
+    /// Whether the book's values were reproduced.
+    pub check: Check,
+    /// Seconds of the timed region over the runs (`None` if it failed before timing).
+    pub seconds: Option<Stats>,
+    /// Seconds of the timed region in the profiled build (one run), when it ran.
+    pub profiled_seconds: Option<f64>,
+    /// Heap figures of one run, from the counting allocator.
+    pub memory: Option<Memory>,
+    /// The Python figure at book size, cited.
+    pub python: Option<Baseline>,
+}
+
+/// A check's verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Whether it passed.
+    pub passed: bool,
+    /// What differed, when it failed (empty when it passed).
+    pub message: String,
+}
+
+/// Timing statistics over runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Median seconds.
+    pub median: f64,
+    /// Fastest run.
+    pub min: f64,
+    /// Slowest run.
+    pub max: f64,
+    /// Every run, in order.
+    pub runs: Vec<f64>,
+}
+
+impl Stats {
+    /// Statistics of `runs` (at least one).
+    pub fn of(runs: Vec<f64>) -> Option<Self> {
+        let mut sorted = runs.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = match sorted.len() {
+            0 => return None,
+            n if n % 2 == 1 => sorted[n / 2],
+            n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+        };
+        Some(Stats {
+            median,
+            min: sorted[0],
+            max: sorted[sorted.len() - 1],
+            runs,
+        })
+    }
+}
+
+/// Heap use of one run of a workload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Memory {
+    /// Highest live heap during the run, above the level at its start, in bytes.
+    pub peak_bytes: u64,
+    /// Live heap after the run minus before it, in bytes.
+    pub increment_bytes: i64,
+    /// Allocations made during the run.
+    pub allocations: u64,
+}
+
+/// A Python figure to compare with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// Median seconds.
+    pub seconds: f64,
+    /// Where it comes from.
+    pub source: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_even_and_odd_runs() {
+        assert_eq!(Stats::of(vec![3.0, 1.0, 2.0]).unwrap().median, 2.0);
+        assert_eq!(Stats::of(vec![4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
+        assert!(Stats::of(vec![]).is_none());
+    }
+}

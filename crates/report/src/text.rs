@@ -1,0 +1,145 @@
+//! The terminal summary: one row per workload, then the line tables of the profiled run.
+
+use std::fmt::Write;
+
+use crate::model::{RunReport, WorkloadResult};
+
+/// The summary table and, when a profile is attached, every line table.
+pub fn render(report: &RunReport) -> String {
+    let mut out = render_summary(report);
+    if let Some(profile) = &report.profile {
+        out.push('\n');
+        out.push_str(&hiperf_runtime::report::render_text(profile));
+    }
+    out
+}
+
+/// One row per workload: median, min and max seconds, speedup over the naive variant, the
+/// profiled build's time, peak heap, and the check.
+pub fn render_summary(report: &RunReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "hiperf report: {} size, {} run{} per workload, {} ({} cores, {})",
+        report.size,
+        report.runs,
+        if report.runs == 1 { "" } else { "s" },
+        report.machine.cpu,
+        report.machine.cores,
+        report.machine.platform
+    );
+    let headers = [
+        "workload",
+        "median s",
+        "min s",
+        "max s",
+        "vs naive",
+        "profiled s",
+        "peak heap",
+        "check",
+    ];
+    let rows: Vec<[String; 8]> = report.workloads.iter().map(|w| row(report, w)).collect();
+    let mut widths = headers.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String; 8]| {
+        let mut text = String::new();
+        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if index == 0 || index == 7 {
+                let _ = write!(text, "{cell:<width$}  ");
+            } else {
+                let _ = write!(text, "{cell:>width$}  ");
+            }
+        }
+        text.trim_end().to_string()
+    };
+    let header = line(&headers.map(str::to_string));
+    let _ = writeln!(out, "{header}");
+    let _ = writeln!(out, "{}", "-".repeat(header.len()));
+    for row in &rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+    let failed: Vec<&WorkloadResult> = report
+        .workloads
+        .iter()
+        .filter(|w| !w.check.passed)
+        .collect();
+    if failed.is_empty() {
+        let _ = writeln!(out, "\nAll {} checks passed.", report.workloads.len());
+    } else {
+        let _ = writeln!(
+            out,
+            "\n{} of {} checks FAILED:",
+            failed.len(),
+            report.workloads.len()
+        );
+        for workload in failed {
+            let _ = writeln!(out, "  {}: {}", workload.id, workload.check.message);
+        }
+    }
+    for workload in report
+        .workloads
+        .iter()
+        .filter(|w| w.python.is_some() && report.size == "book")
+    {
+        let (Some(python), Some(stats)) = (&workload.python, &workload.seconds) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "{}: Python {:.4} s ({}), Rust {:.4} s: {:.0}x",
+            workload.id,
+            python.seconds,
+            python.source,
+            stats.median,
+            python.seconds / stats.median
+        );
+    }
+    out
+}
+
+fn row(report: &RunReport, workload: &WorkloadResult) -> [String; 8] {
+    let seconds = |value: Option<f64>| value.map_or_else(|| "-".to_string(), |s| format!("{s:.4}"));
+    let stats = workload.seconds.as_ref();
+    let speedup = match (workload.rank, report.speedup(workload)) {
+        (0, _) => "1x".to_string(),
+        (_, Some(speedup)) => format!("{speedup:.1}x"),
+        (_, None) => "-".to_string(),
+    };
+    [
+        workload.id.clone(),
+        seconds(stats.map(|s| s.median)),
+        seconds(stats.map(|s| s.min)),
+        seconds(stats.map(|s| s.max)),
+        speedup,
+        seconds(workload.profiled_seconds),
+        workload
+            .memory
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |m| bytes(m.peak_bytes as f64)),
+        if workload.check.passed {
+            "ok".to_string()
+        } else {
+            "FAILED".to_string()
+        },
+    ]
+}
+
+/// Bytes in the largest binary unit that keeps the figure at or above 1.
+pub fn bytes(value: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = value;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

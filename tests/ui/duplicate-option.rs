@@ -1,0 +1,6 @@
+#[hiperf::memit(name = "a", name = "b")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,2 @@
+#[hiperf::main(verbose)]
+fn main() {}

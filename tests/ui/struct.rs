@@ -1,0 +1,6 @@
+#[hiperf::profile]
+struct Point {
+    x: f64,
+}
+
+fn main() {}

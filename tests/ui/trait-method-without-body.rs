@@ -1,0 +1,6 @@
+trait Shape {
+    #[hiperf::profile]
+    fn area(&self) -> f64;
+}
+
+fn main() {}

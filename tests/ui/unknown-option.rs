@@ -1,0 +1,6 @@
+#[hiperf::profile(nmae = "typo")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,165 @@
+//! `cargo xtask report`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use hiperf_report::model::RunReport;
+
+use crate::{cargo, root, status};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Small sizes (seconds in all), for CI and a first look.
+    #[arg(long)]
+    quick: bool,
+    /// Only the workloads matching NAME: a chapter (`ch02`), a program (`julia`), `name/variant` or a full id.
+    #[arg(long = "only", value_name = "NAME")]
+    only: Vec<String>,
+    /// Where to write the reports.
+    #[arg(long, value_name = "DIR", default_value = "target/hiperf")]
+    out: PathBuf,
+    /// Timed runs per workload.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Skip the profiled build: timings only, no line tables.
+    #[arg(long)]
+    no_profile: bool,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        root().join(&args.out)
+    };
+    let bin = out.join("bin");
+    std::fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
+    let timing_runner = build_runner(&bin, false)?;
+    let profiled_runner = if args.no_profile {
+        None
+    } else {
+        Some(build_runner(&bin, true)?)
+    };
+
+    eprintln!("Timing the workloads ({} runs each)...", args.runs);
+    let timing_json = out.join("timing.json");
+    let timing = match run_runner(&timing_runner, args, args.runs, &timing_json)? {
+        Outcome::Ran(report) => report,
+        Outcome::BadName => return Ok(ExitCode::from(2)),
+    };
+    let mut report = timing;
+    if let Some(runner) = &profiled_runner {
+        eprintln!("Profiling the workloads (one run each, line tables on)...");
+        let profiled_json = out.join("profiled.json");
+        let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json)? else {
+            return Ok(ExitCode::from(2));
+        };
+        merge(&mut report, profiled);
+    }
+
+    let text = hiperf_report::text::render(&report);
+    print!("{text}");
+    let json =
+        serde_json::to_vec_pretty(&report).map_err(|e| format!("cannot encode the report: {e}"))?;
+    write(&out.join("report.txt"), text.as_bytes())?;
+    write(&out.join("report.json"), &json)?;
+    eprintln!("\nWrote {}/report.{{txt,json}}", out.display());
+    if report.all_passed() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "Some checks failed (see above); rerun one with `cargo xtask report --only <id>`."
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Builds the runner in release, plain or profiled, and copies it to `bin` (the two builds
+/// share `target/release`, so each is copied out before the other replaces it).
+fn build_runner(bin: &Path, profiled: bool) -> Result<PathBuf, String> {
+    let mut command = cargo();
+    command.args(["build", "--release", "--package", "hiperf-runner"]);
+    if profiled {
+        command.args(["--features", "profile"]);
+    }
+    eprintln!(
+        "Building the {} runner...",
+        if profiled { "profiled" } else { "timing" }
+    );
+    if !status(&mut command)?.success() {
+        return Err(
+            "the runner did not build; run `cargo build --release -p hiperf-runner` to see why"
+                .into(),
+        );
+    }
+    let built = root()
+        .join("target/release")
+        .join(format!("hiperf-runner{}", std::env::consts::EXE_SUFFIX));
+    let copy = bin.join(format!(
+        "hiperf-runner-{}{}",
+        if profiled { "profiled" } else { "timing" },
+        std::env::consts::EXE_SUFFIX
+    ));
+    std::fs::copy(&built, &copy)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), copy.display()))?;
+    Ok(copy)
+}
+
+enum Outcome {
+    Ran(RunReport),
+    BadName,
+}
+
+fn run_runner(runner: &Path, args: &Args, runs: u32, json: &Path) -> Result<Outcome, String> {
+    let mut command = Command::new(runner);
+    command.args([
+        "run",
+        "--size",
+        if args.quick { "quick" } else { "book" },
+        "--runs",
+        &runs.to_string(),
+    ]);
+    for name in &args.only {
+        command.args(["--only", name]);
+    }
+    command.arg("--json").arg(json);
+    let exit = status(&mut command)?;
+    if exit.code() == Some(2) {
+        return Ok(Outcome::BadName);
+    }
+    let text = std::fs::read(json).map_err(|e| {
+        format!(
+            "the runner ({}) wrote no report ({e}); it exited with {exit}",
+            runner.display()
+        )
+    })?;
+    let report: RunReport = serde_json::from_slice(&text)
+        .map_err(|e| format!("cannot read {}: {e}", json.display()))?;
+    Ok(Outcome::Ran(report))
+}
+
+/// Takes the profiled run's line tables and timings (the profiler's overhead) into `report`.
+/// A check that failed in either run counts as failed.
+fn merge(report: &mut RunReport, profiled: RunReport) {
+    for workload in &mut report.workloads {
+        let Some(other) = profiled.workloads.iter().find(|w| w.id == workload.id) else {
+            continue;
+        };
+        workload.profiled_seconds = other.seconds.as_ref().map(|s| s.median);
+        if workload.check.passed && !other.check.passed {
+            workload.check = other.check.clone();
+            workload
+                .check
+                .message
+                .insert_str(0, "in the profiled build: ");
+        }
+    }
+    report.profile = profiled.profile;
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, bytes)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
