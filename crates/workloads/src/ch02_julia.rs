@@ -15,10 +15,18 @@ pub const X1: f64 = -1.8;
 pub const X2: f64 = 1.8;
 pub const Y1: f64 = -1.8;
 pub const Y2: f64 = 1.8;
-pub const C: Complex64 = Complex64 { re: -0.62772, im: -0.42193 };
+pub const C: Complex64 = Complex64 {
+    re: -0.62772,
+    im: -0.42193,
+};
 
 /// The book's reference values: (width, iterations, sum of the output).
-pub const REFERENCE: [(usize, i32, i64); 4] = [(1000, 300, 33_219_980), (100, 300, 334_236), (500, 300, 8_306_884), (1000, 100, 13_113_340)];
+pub const REFERENCE: [(usize, i32, i64); 4] = [
+    (1000, 300, 33_219_980),
+    (100, 300, 334_236),
+    (500, 300, 8_306_884),
+    (1000, 100, 13_113_340),
+];
 
 /// Points of the 1000-wide, 300-iteration grid that reach the iteration limit.
 pub const POINTS_AT_300: usize = 100_321;
@@ -33,7 +41,10 @@ pub fn parameters(size: Size) -> (usize, i32) {
 
 /// The expected sum for a width and iteration count, if the book's reference has it.
 pub fn expected_sum(width: usize, iterations: i32) -> Option<i64> {
-    REFERENCE.iter().find(|&&(w, i, _)| w == width && i == iterations).map(|&(_, _, sum)| sum)
+    REFERENCE
+        .iter()
+        .find(|&&(w, i, _)| w == width && i == iterations)
+        .map(|&(_, _, sum)| sum)
 }
 
 /// The coordinate lists, by repeated addition as in the book (`x` grows while `< x2`, `y`
@@ -128,12 +139,20 @@ pub fn calculate_z_split(maxiter: i32, zs: &[Complex64], cs: &[Complex64]) -> Ve
 pub fn timefn<T>(name: &str, function: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let value = function();
-    println!("@timefn: {name} took {:.6} seconds", start.elapsed().as_secs_f64());
+    println!(
+        "@timefn: {name} took {:.6} seconds",
+        start.elapsed().as_secs_f64()
+    );
     value
 }
 
 /// Checks an output against the book: its length, its sum and (at book size) the points at 300.
-pub fn check(width: usize, iterations: i32, points: usize, output: &[i32]) -> Result<Outcome, String> {
+pub fn check(
+    width: usize,
+    iterations: i32,
+    points: usize,
+    output: &[i32],
+) -> Result<Outcome, String> {
     expect_eq("points", output.len(), points)?;
     let sum: i64 = output.iter().map(|&n| i64::from(n)).sum();
     if let Some(expected) = expected_sum(width, iterations) {
@@ -234,7 +253,11 @@ mod tests {
     fn every_variant_matches_the_book_at_widths_100_and_500() {
         for width in [100, 500] {
             let (zs, cs) = build_grid(width);
-            for kernel in [calculate_z_serial as Kernel, calculate_z_norm_first, calculate_z_split] {
+            for kernel in [
+                calculate_z_serial as Kernel,
+                calculate_z_norm_first,
+                calculate_z_split,
+            ] {
                 let output = kernel(300, &zs, &cs);
                 check(width, 300, width * width, &output).unwrap();
             }

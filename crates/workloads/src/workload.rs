@@ -52,7 +52,9 @@ impl Workload {
 /// Every registered workload, by chapter, name and rank.
 pub fn workloads() -> Vec<&'static Workload> {
     let mut all: Vec<&'static Workload> = inventory::iter::<Workload>.into_iter().collect();
-    all.sort_by(|a, b| (a.chapter, a.name, a.rank, a.variant).cmp(&(b.chapter, b.name, b.rank, b.variant)));
+    all.sort_by(|a, b| {
+        (a.chapter, a.name, a.rank, a.variant).cmp(&(b.chapter, b.name, b.rank, b.variant))
+    });
     all
 }
 
@@ -76,7 +78,11 @@ pub struct Run {
 impl Run {
     /// A run at `size`.
     pub fn new(size: Size) -> Self {
-        Run { size, elapsed: Duration::ZERO, timed: false }
+        Run {
+            size,
+            elapsed: Duration::ZERO,
+            timed: false,
+        }
     }
 
     /// The size to run at.
@@ -101,6 +107,14 @@ impl Run {
 }
 
 /// Returns `Ok(())` when `actual == expected`, else an error naming `what`.
-pub fn expect_eq<T: PartialEq + std::fmt::Debug>(what: &str, actual: T, expected: T) -> Result<(), String> {
-    if actual == expected { Ok(()) } else { Err(format!("{what}: got {actual:?}, expected {expected:?}")) }
+pub fn expect_eq<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    actual: T,
+    expected: T,
+) -> Result<(), String> {
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {actual:?}, expected {expected:?}"))
+    }
 }
