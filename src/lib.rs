@@ -26,6 +26,8 @@
 //! `HIPERF_SUBTRACT_PROBE=1` (subtract the calibrated probe cost from line times).
 
 pub use hiperf_macros::{main, memit, profile};
+pub use hiperf_runtime::alloc::Alloc;
+pub use hiperf_runtime::memit::{Memit, measure as measure_memory};
 pub use hiperf_runtime::output as report_files;
 pub use hiperf_runtime::output::{ReportGuard, finish};
 pub use hiperf_runtime::snapshot::{self, Profile, take};
@@ -41,6 +43,41 @@ pub use hiperf_runtime::{clock, report};
 /// }
 /// ```
 pub const ENABLED: bool = cfg!(feature = "enable");
+
+/// IPython's magics for Rust: [`memit!`](crate::magic::memit), the `%memit` analogue.
+///
+/// It lives in this module because a macro's name is shared by attributes and `name!`
+/// macros: `hiperf::memit` is the `#[memit]` attribute. Import it and write `memit!(expr)`:
+///
+/// ```
+/// use hiperf::magic::memit;
+///
+/// #[global_allocator]
+/// static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+///
+/// let squares: Vec<u64> = memit!((0..1000u64).map(|x| x * x).collect());
+/// assert_eq!(squares.len(), 1000);
+/// ```
+pub mod magic {
+    /// `%memit` for Rust: evaluates the expression, prints (to stderr)
+    /// `peak memory: X MiB, increment: Y MiB` from exact heap counts (with `hiperf::Alloc`
+    /// installed) and the RSS, and returns the value. It works with or without the `enable`
+    /// feature. [`measure_memory`](crate::measure_memory) returns the figures instead.
+    #[doc(inline)]
+    pub use crate::__hiperf_memit as memit;
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hiperf_memit {
+    ($expression:expr) => {{
+        let start = $crate::__private::MemitStart::now();
+        let value = $expression;
+        let figures = start.finish();
+        ::std::eprintln!("{}", figures);
+        value
+    }};
+}
 
 #[doc(hidden)]
 pub mod __private {

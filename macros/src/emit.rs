@@ -96,10 +96,11 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
     let time = site.measures.time;
     let memory = site.measures.memory;
     let first_slot = slot_literal(first_slot);
-    let frame_type: TokenStream = if is_async {
-        quote! { ::hiperf::__private::AsyncFrame }
-    } else {
-        quote! { ::hiperf::__private::Frame }
+    let frame_type: TokenStream = match (is_async, time, memory) {
+        (true, _, _) => quote! { ::hiperf::__private::AsyncFrame },
+        (false, true, false) => quote! { ::hiperf::__private::TimeFrame },
+        (false, false, true) => quote! { ::hiperf::__private::MemoryFrame },
+        (false, _, _) => quote! { ::hiperf::__private::TimeMemoryFrame },
     };
     let declaration: Stmt = parse_quote! {
         ::hiperf::__private::site!(#site_name, #cell_name, ::hiperf::__private::SiteInfo {

@@ -68,6 +68,12 @@ pub fn function(attribute: Attribute, tokens: TokenStream) -> syn::Result<Functi
         );
         return Err(syn::Error::new(constness.span, message));
     }
+    if let (Attribute::Memit, Some(asyncness)) = (attribute, &item.sig.asyncness) {
+        let message = "`#[memit]` cannot be applied to an `async fn`: heap figures are per thread and a \
+                       future can move between threads at every `.await`; use `#[profile]` or `memit!` \
+                       around the awaited call";
+        return Err(syn::Error::new(asyncness.span, message));
+    }
     let mut function = Function {
         item,
         time: attribute == Attribute::Profile,
@@ -99,7 +105,7 @@ fn take_stacked_attribute(function: &mut Function, attribute: Attribute) {
     });
     if function.item.attrs.len() != before {
         function.time = true;
-        function.memory = true;
+        function.memory = function.item.sig.asyncness.is_none();
     }
 }
 

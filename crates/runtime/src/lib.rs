@@ -10,9 +10,11 @@
 //! Hot-path state is thread-local and `const`-initialised: a line mark is one clock read and
 //! a few plain loads and stores, with no lock, allocation or atomic read-modify-write.
 
+pub mod alloc;
 pub mod calls;
 pub mod clock;
 pub mod lines;
+pub mod memit;
 pub mod output;
 pub mod probe;
 pub mod registry;

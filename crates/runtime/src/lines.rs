@@ -67,8 +67,6 @@ pub struct TimeSlot {
 #[derive(Debug, Default)]
 #[repr(C)]
 pub struct MemorySlot {
-    /// Times the slot's mark ran.
-    pub hits: Counter,
     /// Net change of live heap bytes over every run of the line (two's complement).
     pub increment: Counter,
     /// Live heap bytes of the thread after the line's last run.
@@ -107,6 +105,12 @@ pub struct Block {
     pub call_peak: Counter,
     /// Net live heap change summed over all calls (memory profiling).
     pub call_increment: Counter,
+    /// Process RSS at the first call's entry, in bytes (memory profiling).
+    pub rss_entry: Counter,
+    /// Process RSS at the latest sampled exit, in bytes (memory profiling).
+    pub rss_exit: Counter,
+    /// When `rss_exit` was read, in milliseconds since the first read (plus one).
+    pub rss_read_at: Counter,
     time: *const TimeSlot,
     memory: *const MemorySlot,
 }
@@ -150,7 +154,6 @@ impl Block {
     }
 
     /// The memory slot `index`, without a bounds check.
-    #[allow(dead_code, reason = "used by the memory probes")]
     ///
     /// # Safety
     ///
@@ -198,6 +201,7 @@ struct Held(Cell<*const Block>);
 
 impl Drop for Held {
     fn drop(&mut self) {
+        crate::alloc::release_thread_slot();
         let mut next = self.0.get();
         while !next.is_null() {
             // SAFETY: every block in the list is leaked and held by this thread.
@@ -268,6 +272,9 @@ fn allocate(site: &'static Site) -> &'static Block {
         max_ticks: Counter::new(),
         call_peak: Counter::new(),
         call_increment: Counter::new(),
+        rss_entry: Counter::new(),
+        rss_exit: Counter::new(),
+        rss_read_at: Counter::new(),
         time,
         memory,
     };

@@ -8,6 +8,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::thread::LocalKey;
 
+use crate::alloc::{self, HeapSlot};
 use crate::calls;
 use crate::clock;
 use crate::lines::{Block, BlockCell};
@@ -21,27 +22,47 @@ pub trait Probe {
     fn switch(&self, slot: u32) -> &Self;
 }
 
-/// The probe of one call of a synchronous function.
+/// The probe of one call of a synchronous function: `TIME` for `#[profile]`, `MEMORY` for
+/// `#[memit]`, both when the two are stacked. The flags are constants, so a time-only frame
+/// carries no memory code and a memory-only frame never reads the clock.
 #[derive(Debug)]
-pub struct Frame {
+pub struct Frame<const TIME: bool, const MEMORY: bool> {
     block: &'static Block,
     start: u64,
     last: Cell<u64>,
     slot: Cell<u32>,
     saved_child_ticks: u64,
     parent: *const Site,
+    memory: MemoryState,
 }
 
-impl Frame {
+/// The memory side of a frame (unused by time-only frames).
+#[derive(Debug)]
+struct MemoryState {
+    heap: &'static HeapSlot,
+    entry_live: i64,
+    /// The caller's high-water mark at entry, handed back at exit.
+    caller_peak: i64,
+    /// The highest live value seen during this call.
+    call_peak: Cell<i64>,
+    line_live: Cell<i64>,
+    line_allocations: Cell<u64>,
+    line_allocated: Cell<u64>,
+}
+
+/// A frame that records per-line time only (`#[profile]`).
+pub type TimeFrame = Frame<true, false>;
+/// A frame that records per-line memory only (`#[memit]`).
+pub type MemoryFrame = Frame<false, true>;
+/// A frame that records both (`#[profile]` and `#[memit]` stacked).
+pub type TimeMemoryFrame = Frame<true, true>;
+
+impl<const TIME: bool, const MEMORY: bool> Frame<TIME, MEMORY> {
     /// Opens a call of `site` in this thread and starts line `first_slot` (0: no line yet).
     ///
     /// PERF: the entry and the body's first mark share one clock read.
     #[inline(always)]
-    pub fn enter(
-        site: &'static Site,
-        cell: &'static LocalKey<BlockCell>,
-        first_slot: u32,
-    ) -> Frame {
+    pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> Self {
         let block = cell.with(|cell| cell.get(site));
         let (saved_child_ticks, parent) = calls::enter(site);
         block.depth.add(1);
@@ -49,7 +70,12 @@ impl Frame {
             // SAFETY: `first_slot` is numbered by the macro like every other slot.
             unsafe { block.time_slot(first_slot) }.hits.add(1);
         }
-        let start = clock::now();
+        let memory = if MEMORY {
+            MemoryState::enter(block)
+        } else {
+            MemoryState::unused()
+        };
+        let start = if TIME { clock::now() } else { 0 };
         Frame {
             block,
             start,
@@ -57,29 +83,34 @@ impl Frame {
             slot: Cell::new(first_slot),
             saved_child_ticks,
             parent,
+            memory,
         }
     }
 
     #[inline(always)]
     fn advance(&self, slot: u32, hit: bool) {
-        let now = clock::now();
-        // SAFETY: slots come from the macro, which numbers them from `slot_lines`; the
-        // current slot was such a slot or 0.
-        unsafe {
-            self.block
-                .time_slot(self.slot.get())
+        let previous = self.slot.get();
+        if TIME {
+            let now = clock::now();
+            // SAFETY: slots come from the macro, which numbers them from `slot_lines`; the
+            // current slot was such a slot or 0.
+            unsafe { self.block.time_slot(previous) }
                 .ticks
                 .add(now.wrapping_sub(self.last.get()));
-            if hit {
-                self.block.time_slot(slot).hits.add(1);
-            }
+            self.last.set(now);
         }
-        self.last.set(now);
+        if MEMORY {
+            self.memory.close_line(self.block, previous);
+        }
+        if hit {
+            // SAFETY: as above.
+            unsafe { self.block.time_slot(slot) }.hits.add(1);
+        }
         self.slot.set(slot);
     }
 }
 
-impl Probe for Frame {
+impl<const TIME: bool, const MEMORY: bool> Probe for Frame<TIME, MEMORY> {
     #[inline(always)]
     fn mark(&self, slot: u32) {
         self.advance(slot, true);
@@ -92,16 +123,20 @@ impl Probe for Frame {
     }
 }
 
-impl Drop for Frame {
+impl<const TIME: bool, const MEMORY: bool> Drop for Frame<TIME, MEMORY> {
     #[inline(always)]
     fn drop(&mut self) {
-        let now = clock::now();
         let block = self.block;
-        // SAFETY: the current slot is one the macro numbered, or 0.
-        unsafe { block.time_slot(self.slot.get()) }
-            .ticks
-            .add(now.wrapping_sub(self.last.get()));
-        let total = now.wrapping_sub(self.start);
+        let total = if TIME {
+            let now = clock::now();
+            // SAFETY: the current slot is one the macro numbered, or 0.
+            unsafe { block.time_slot(self.slot.get()) }
+                .ticks
+                .add(now.wrapping_sub(self.last.get()));
+            now.wrapping_sub(self.start)
+        } else {
+            0
+        };
         let child_ticks = calls::exit(self.saved_child_ticks, self.parent, total);
         block.calls.add(1);
         block.self_ticks.add(total.saturating_sub(child_ticks));
@@ -112,6 +147,108 @@ impl Drop for Frame {
             block.primitive_calls.add(1);
             block.cumulative_ticks.add(total);
         }
+        if MEMORY {
+            self.memory.exit(block, self.slot.get(), depth == 0);
+        }
+    }
+}
+
+impl MemoryState {
+    fn unused() -> Self {
+        MemoryState {
+            heap: alloc::overflow(),
+            entry_live: 0,
+            caller_peak: 0,
+            call_peak: Cell::new(0),
+            line_live: Cell::new(0),
+            line_allocations: Cell::new(0),
+            line_allocated: Cell::new(0),
+        }
+    }
+
+    #[inline(always)]
+    fn enter(block: &'static Block) -> Self {
+        if block.rss_entry.get() == 0 {
+            block.rss_entry.set(alloc::rss_bytes().unwrap_or(0));
+        }
+        let heap = alloc::current();
+        let live = heap.live();
+        // The caller's line keeps its high-water mark: taken now, handed back at exit.
+        let caller_peak = heap.take_peak();
+        MemoryState {
+            heap,
+            entry_live: live,
+            caller_peak,
+            call_peak: Cell::new(live),
+            line_live: Cell::new(live),
+            line_allocations: Cell::new(heap.allocations()),
+            line_allocated: Cell::new(heap.allocated()),
+        }
+    }
+
+    /// Closes line `slot`: its increment, level after, peak above its start, allocations.
+    #[inline(always)]
+    fn close_line(&self, block: &Block, slot: u32) {
+        let heap = self.heap;
+        let live = heap.live();
+        let peak = heap.take_peak().max(live);
+        let allocations = heap.allocations();
+        let allocated = heap.allocated();
+        if peak > self.call_peak.get() {
+            self.call_peak.set(peak);
+        }
+        // SAFETY: the slot was numbered by the macro, or is 0; the site measures memory.
+        let counters = unsafe { block.memory_slot(slot) };
+        counters
+            .increment
+            .add(live.wrapping_sub(self.line_live.get()) as u64);
+        counters.usage.set(live.max(0) as u64);
+        counters
+            .peak
+            .raise((peak - self.line_live.get()).max(0) as u64);
+        counters
+            .allocations
+            .add(allocations.wrapping_sub(self.line_allocations.get()));
+        counters
+            .allocated
+            .add(allocated.wrapping_sub(self.line_allocated.get()));
+        self.line_live.set(live);
+        self.line_allocations.set(allocations);
+        self.line_allocated.set(allocated);
+    }
+
+    #[inline(always)]
+    fn exit(&self, block: &Block, slot: u32, outermost: bool) {
+        self.close_line(block, slot);
+        let live = self.heap.live();
+        block
+            .call_increment
+            .add(live.wrapping_sub(self.entry_live) as u64);
+        block
+            .call_peak
+            .raise((self.call_peak.get() - self.entry_live).max(0) as u64);
+        // The caller's current line sees this call's peak as its own.
+        self.heap
+            .raise_peak(self.caller_peak.max(self.call_peak.get()));
+        if outermost {
+            exit_rss(block);
+        }
+    }
+}
+
+/// Samples the RSS at an outermost exit, at most every 10 ms per site (a read is a few
+/// system calls).
+#[cold]
+fn exit_rss(block: &Block) {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let now = EPOCH
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
+        + 1;
+    if now >= block.rss_read_at.get() + 10 || block.rss_exit.get() == 0 {
+        block.rss_read_at.set(now);
+        block.rss_exit.set(alloc::rss_bytes().unwrap_or(0));
     }
 }
 

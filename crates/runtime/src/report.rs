@@ -43,15 +43,22 @@ pub fn render_text(profile: &Profile) -> String {
         .iter()
         .filter(|f| f.measures_time)
         .collect();
-    if timed.is_empty() {
+    if profile.functions.is_empty() {
         let _ = writeln!(
             out,
-            "\nNo function is annotated with #[hiperf::profile] (or hiperf's `enable` feature is off)."
+            "\nNo function is annotated with #[hiperf::profile] or #[hiperf::memit] \
+             (or hiperf's `enable` feature is off)."
         );
     }
-    for function in &timed {
-        out.push('\n');
-        render_function(&mut out, function);
+    for function in &profile.functions {
+        if function.measures_time {
+            out.push('\n');
+            render_function(&mut out, function);
+        }
+        if function.measures_memory {
+            out.push('\n');
+            render_memory(&mut out, function);
+        }
     }
     if !timed.is_empty() {
         out.push('\n');
@@ -139,6 +146,108 @@ pub fn render_function(out: &mut String, function: &FunctionProfile) {
     }
 }
 
+/// Renders one function's memory table, shaped like memory_profiler's, plus the `Peak` and
+/// `Allocs` columns.
+pub fn render_memory(out: &mut String, function: &FunctionProfile) {
+    let _ = writeln!(out, "Filename: {}", function.file);
+    let _ = writeln!(
+        out,
+        "Function: {} at line {} (heap of the calling thread)",
+        function.name, function.line
+    );
+    if let Some(memory) = &function.memory {
+        if !memory.allocator_installed {
+            let _ = writeln!(
+                out,
+                "hiperf::Alloc is not the global allocator, so heap figures are zero; install it with\n  \
+                 #[global_allocator] static ALLOC: hiperf::Alloc = hiperf::Alloc::system();"
+            );
+        }
+        let rss = |value: Option<u64>| value.map_or_else(|| "-".to_string(), |b| bytes(b as f64));
+        let _ = writeln!(
+            out,
+            "Calls: {}; over all calls: peak {} above entry, increment {}; process RSS at first entry {}, at last exit {}",
+            calls(function),
+            bytes(memory.peak_bytes as f64),
+            bytes(memory.increment_bytes as f64),
+            rss(memory.rss_entry_bytes),
+            rss(memory.rss_exit_bytes),
+        );
+    }
+    out.push('\n');
+    let headers = [
+        "Line #",
+        "Mem usage",
+        "Increment",
+        "Peak",
+        "Allocs",
+        "Occurrences",
+    ];
+    let rows: Vec<[String; 6]> = function
+        .lines
+        .iter()
+        .map(|line| match (&line.memory, line.probed && line.hits > 0) {
+            (Some(memory), true) => [
+                line.line.to_string(),
+                bytes(memory.usage_bytes as f64),
+                bytes(memory.increment_bytes as f64),
+                bytes(memory.peak_bytes as f64),
+                memory.allocations.to_string(),
+                line.hits.to_string(),
+            ],
+            _ => [
+                line.line.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+        })
+        .collect();
+    let minimum = [6, 12, 12, 12, 8, 11];
+    let mut widths = [0usize; 6];
+    for column in 0..6 {
+        widths[column] = rows
+            .iter()
+            .map(|row| row[column].len())
+            .chain([headers[column].len(), minimum[column]])
+            .max()
+            .unwrap_or(0);
+    }
+    let format_row = |cells: [&str; 6], contents: &str| {
+        let mut text = String::new();
+        for (cell, width) in cells.iter().zip(widths) {
+            let _ = write!(text, "{cell:>width$} ");
+        }
+        let _ = write!(text, " {contents}");
+        text.trim_end().to_string()
+    };
+    let header = format_row(headers, "Line Contents");
+    let _ = writeln!(out, "{header}");
+    let _ = writeln!(out, "{}", "=".repeat(header.len()));
+    for (row, line) in rows.iter().zip(&function.lines) {
+        let cells = [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]].map(String::as_str);
+        let _ = writeln!(out, "{}", format_row(cells, &line.contents));
+    }
+}
+
+/// Bytes in the largest binary unit that keeps the figure at or above 1, exact below 1 KiB.
+pub fn bytes(value: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut scaled = value;
+    let mut unit = 0;
+    while scaled.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        scaled /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{scaled:.0} B")
+    } else {
+        format!("{scaled:.3} {}", UNITS[unit])
+    }
+}
+
 fn calls(function: &FunctionProfile) -> String {
     if function.primitive_calls == function.calls {
         function.calls.to_string()
@@ -197,5 +306,12 @@ mod tests {
         assert_eq!(seconds(3_644_000_000.0), "3.644");
         assert_eq!(seconds(0.0), "0");
         assert_eq!(seconds(1_500.0), "0.0000015");
+    }
+
+    #[test]
+    fn bytes_scale_to_binary_units() {
+        assert_eq!(bytes(640.0), "640 B");
+        assert_eq!(bytes(8_388_608.0), "8.000 MiB");
+        assert_eq!(bytes(-1536.0), "-1.500 KiB");
     }
 }

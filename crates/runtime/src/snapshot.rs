@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::lines::{BlockCell, MemorySlot};
-use crate::probe::{Frame, Probe};
+use crate::probe::{Probe, TimeFrame};
 use crate::registry::{Measures, Site, SiteInfo};
 
 /// The schema name written in every profile.
@@ -87,6 +87,12 @@ pub struct CallMemory {
     pub peak_bytes: u64,
     /// Net change of live heap summed over all calls.
     pub increment_bytes: i64,
+    /// Process RSS at the first call's entry (Linux), the memory_profiler view.
+    pub rss_entry_bytes: Option<u64>,
+    /// Process RSS at the latest sampled exit (read at most every 10 ms).
+    pub rss_exit_bytes: Option<u64>,
+    /// Whether `hiperf::Alloc` is the global allocator (without it heap figures are zero).
+    pub allocator_installed: bool,
 }
 
 /// One source line.
@@ -181,6 +187,7 @@ fn function(
     let (mut calls, mut primitive_calls, mut threads) = (0, 0, 0);
     let (mut cumulative, mut self_ticks, mut max_ticks) = (0u64, 0u64, 0u64);
     let (mut call_peak, mut call_increment) = (0u64, 0i64);
+    let (mut rss_entry, mut rss_exit) = (None, None);
     for block in site.blocks() {
         let block_calls = block.calls.get();
         calls += block_calls;
@@ -196,11 +203,10 @@ fn function(
             ticks[index] += slot.ticks.get();
         }
         for (index, slot) in block.memory_slots().iter().enumerate() {
-            memory[index].add(slot, info.measures.time);
-            if !info.measures.time {
-                hits[index] += slot.hits.get();
-            }
+            memory[index].add(slot);
         }
+        rss_entry = rss_entry.or(nonzero(block.rss_entry.get()));
+        rss_exit = rss_exit.max(nonzero(block.rss_exit.get()));
     }
     let first = info.first_line;
     let mut lines: Vec<LineProfile> = info
@@ -255,9 +261,16 @@ fn function(
         memory: info.measures.memory.then_some(CallMemory {
             peak_bytes: call_peak,
             increment_bytes: call_increment,
+            rss_entry_bytes: rss_entry,
+            rss_exit_bytes: rss_exit,
+            allocator_installed: crate::alloc::installed(),
         }),
         lines,
     }
+}
+
+fn nonzero(value: u64) -> Option<u64> {
+    (value != 0).then_some(value)
 }
 
 impl LineMemory {
@@ -282,7 +295,7 @@ struct MemoryTotals {
 }
 
 impl MemoryTotals {
-    fn add(&mut self, slot: &MemorySlot, _time_measured: bool) {
+    fn add(&mut self, slot: &MemorySlot) {
         // Usage is a level, not a sum: the last thread to run the line sets it, and with one
         // thread that is the line's last run.
         self.usage = self.usage.max(slot.usage.get());
@@ -328,7 +341,7 @@ fn probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
     let mut per_line = Vec::new();
     let mut per_call = Vec::new();
     for _ in 0..15 {
-        let frame = Frame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK, 0);
+        let frame = TimeFrame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK, 0);
         let start = clock::now();
         for _ in 0..MARKS / 2 {
             std::hint::black_box(&frame).mark(1);
@@ -339,7 +352,7 @@ fn probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
         per_line.push(calibration.to_ns(end - start) / MARKS as f64);
         let start = clock::now();
         for _ in 0..CALLS {
-            drop(std::hint::black_box(Frame::enter(
+            drop(std::hint::black_box(TimeFrame::enter(
                 &CALIBRATION_SITE,
                 &CALIBRATION_BLOCK,
                 0,
