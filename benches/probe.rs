@@ -30,6 +30,17 @@ fn profiled_loop(n: u64) -> u64 {
     total
 }
 
+/// The same loop under `#[memit]`: the memory line probe (no clock read).
+#[hiperf::memit]
+#[inline(never)]
+fn memit_loop(n: u64) -> u64 {
+    let mut total = 0u64;
+    for i in 0..n {
+        total = total.wrapping_add(black_box(i));
+    }
+    total
+}
+
 #[inline(never)]
 fn bare_call(x: u64) -> u64 {
     black_box(x)
@@ -56,6 +67,9 @@ fn per_line(c: &mut Criterion) {
     group.bench_function("profiled_loop_1000", |b| {
         b.iter(|| profiled_loop(black_box(LOOP_LENGTH)))
     });
+    group.bench_function("memit_loop_1000", |b| {
+        b.iter(|| memit_loop(black_box(LOOP_LENGTH)))
+    });
     #[cfg(target_arch = "x86_64")]
     group.bench_function("rdtsc", |b| {
         // SAFETY: `rdtsc` exists on every x86-64 processor.
@@ -75,11 +89,45 @@ fn per_call(c: &mut Criterion) {
     group.finish();
 }
 
+/// One alloc+free pair through each allocator, called directly (a binary has one global
+/// allocator; calling the wrappers through `GlobalAlloc` measures each in the same process).
+fn allocator(c: &mut Criterion) {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    static COUNTING: hiperf::Alloc = hiperf::Alloc::system();
+    let layouts: Vec<Layout> = (64..72)
+        .map(|size| Layout::from_size_align(size, 8).unwrap())
+        .collect();
+    let mut group = c.benchmark_group("allocator");
+    group.bench_function("system_pair", |b| {
+        let mut index = 0;
+        b.iter(|| {
+            index = (index + 1) & 7;
+            // SAFETY: a non-zero layout, freed with the same layout.
+            unsafe {
+                let pointer = System.alloc(black_box(layouts[index]));
+                System.dealloc(black_box(pointer), layouts[index]);
+            }
+        })
+    });
+    group.bench_function("hiperf_alloc_pair", |b| {
+        let mut index = 0;
+        b.iter(|| {
+            index = (index + 1) & 7;
+            // SAFETY: as above.
+            unsafe {
+                let pointer = COUNTING.alloc(black_box(layouts[index]));
+                COUNTING.dealloc(black_box(pointer), layouts[index]);
+            }
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
-    targets = per_line, per_call
+    targets = per_line, per_call, allocator
 }
 criterion_main!(benches);

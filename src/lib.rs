@@ -26,6 +26,7 @@
 //! `HIPERF_SUBTRACT_PROBE=1` (subtract the calibrated probe cost from line times).
 
 pub use hiperf_macros::{main, memit, profile};
+pub use hiperf_runtime::alloc as alloc_figures;
 pub use hiperf_runtime::alloc::Alloc;
 pub use hiperf_runtime::memit::{Memit, measure as measure_memory};
 pub use hiperf_runtime::output as report_files;

@@ -1,0 +1,210 @@
+//! Heap figures equal the bytes asked for: per line, per call, per thread and per process.
+
+mod common;
+
+use common::{function, line};
+use hiperf::snapshot::LineMemory;
+
+#[global_allocator]
+static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+
+const MIB: i64 = 1 << 20;
+
+fn memory_of(function_name: &str, text: &str) -> LineMemory {
+    let profile = function(function_name);
+    line(&profile, text)
+        .memory
+        .clone()
+        .expect("a probed line of a #[memit] function has memory figures")
+}
+
+#[hiperf::memit]
+fn keeps_a_vector() -> Vec<u64> {
+    let kept: Vec<u64> = Vec::with_capacity(1 << 20);
+    kept
+}
+
+#[test]
+fn with_capacity_kept_is_one_allocation_of_exactly_the_capacity() {
+    let before = hiperf::alloc_figures::thread_heap();
+    let kept = keeps_a_vector();
+    let after = hiperf::alloc_figures::thread_heap();
+    assert_eq!(after.live - before.live, 8_388_608);
+    assert_eq!(after.allocations - before.allocations, 1);
+    assert_eq!(kept.capacity(), 1 << 20);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let figures = memory_of("keeps_a_vector", "Vec::with_capacity(1 << 20)");
+    assert_eq!(figures.increment_bytes, 8_388_608);
+    assert_eq!(figures.allocations, 1);
+    assert_eq!(figures.peak_bytes, 8_388_608);
+    let call = function("keeps_a_vector").memory.unwrap();
+    assert_eq!(call.increment_bytes, 8_388_608);
+    assert!(call.allocator_installed);
+}
+
+#[hiperf::memit]
+fn allocates_and_frees_on_one_line() -> usize {
+    let length = std::hint::black_box(vec![1u8; 64 << 20]).len();
+    length
+}
+
+#[test]
+fn a_line_that_frees_what_it_allocates_has_no_increment_but_its_peak() {
+    assert_eq!(allocates_and_frees_on_one_line(), 64 << 20);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let figures = memory_of("allocates_and_frees_on_one_line", "let length");
+    assert_eq!(figures.increment_bytes, 0);
+    assert_eq!(figures.peak_bytes, 64 * MIB as u64);
+    assert_eq!(figures.allocations, 1);
+    let call = function("allocates_and_frees_on_one_line").memory.unwrap();
+    assert_eq!(call.peak_bytes, 64 * MIB as u64);
+    assert_eq!(call.increment_bytes, 0);
+}
+
+#[hiperf::memit]
+fn grows_and_shrinks() -> usize {
+    let mut values: Vec<u8> = Vec::with_capacity(100);
+    values.reserve_exact(1_000);
+    values.extend(std::iter::repeat_n(7, 10));
+    values.shrink_to_fit();
+    values.shrink_to(4);
+    values.len()
+}
+
+#[test]
+fn reserve_exact_and_shrinking_are_counted_as_reallocations_of_exact_size() {
+    assert_eq!(grows_and_shrinks(), 10);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let allocate = memory_of("grows_and_shrinks", "Vec::with_capacity(100)");
+    assert_eq!((allocate.increment_bytes, allocate.allocations), (100, 1));
+    let reserve = memory_of("grows_and_shrinks", "reserve_exact(1_000)");
+    // `reserve_exact(1000)` on an empty vector asks for exactly 1000 bytes: a realloc 100 -> 1000.
+    assert_eq!(
+        (
+            reserve.increment_bytes,
+            reserve.allocations,
+            reserve.peak_bytes
+        ),
+        (900, 1, 900)
+    );
+    let extend = memory_of("grows_and_shrinks", "values.extend");
+    assert_eq!((extend.increment_bytes, extend.allocations), (0, 0));
+    let shrink = memory_of("grows_and_shrinks", "shrink_to_fit()");
+    assert_eq!(
+        (
+            shrink.increment_bytes,
+            shrink.allocations,
+            shrink.peak_bytes
+        ),
+        (-990, 1, 0)
+    );
+    let shrink_to = memory_of("grows_and_shrinks", "shrink_to(4)");
+    // Already at its length (10): no change in size (std may still ask for a same-size realloc).
+    assert_eq!(shrink_to.increment_bytes, 0);
+    assert!(shrink_to.allocations <= 1);
+    let call = function("grows_and_shrinks").memory.unwrap();
+    assert_eq!(
+        call.increment_bytes, 0,
+        "the vector is freed before the call ends"
+    );
+    assert_eq!(call.peak_bytes, 1_000);
+}
+
+#[hiperf::memit]
+fn allocates_in_another_thread() -> Vec<u8> {
+    let handle = std::thread::spawn(|| vec![0u8; 1 << 20]);
+    let received = handle.join().unwrap();
+    received
+}
+
+#[test]
+fn another_threads_allocation_is_in_the_process_figures_not_the_callers() {
+    let process_before = hiperf::alloc_figures::process_heap();
+    let received = allocates_in_another_thread();
+    let process_after = hiperf::alloc_figures::process_heap();
+    assert_eq!(received.len(), 1 << 20);
+    assert!(process_after.allocated - process_before.allocated >= 1 << 20);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let received_line = memory_of("allocates_in_another_thread", "handle.join()");
+    // The megabyte was allocated by the spawned thread: the caller's column does not show it.
+    assert!(received_line.allocated_bytes < 1 << 20, "{received_line:?}");
+}
+
+#[test]
+fn memit_reports_peak_and_increment_like_percent_memit() {
+    let (length, figures) = hiperf::measure_memory(|| {
+        let scratch = vec![0u8; 4 << 20];
+        let kept = vec![0u8; 1 << 20];
+        drop(scratch);
+        kept.len()
+    });
+    assert_eq!(length, 1 << 20);
+    assert_eq!(figures.increment_bytes, 5 * MIB);
+    assert_eq!(
+        figures.net_bytes, 0,
+        "both vectors are dropped inside the closure"
+    );
+    assert_eq!(figures.allocations, 2);
+    assert_eq!(figures.peak_bytes, figures.baseline_bytes + 5 * MIB);
+    let text = figures.to_string();
+    assert!(text.starts_with("peak memory: "), "{text}");
+    assert!(text.contains("increment: 5.00 MiB"), "{text}");
+    // The macro returns the value.
+    let kept: Vec<u8> = hiperf::magic::memit!(vec![1u8; 10]);
+    assert_eq!(kept.len(), 10);
+}
+
+#[hiperf::memit]
+fn inner_spike() {
+    let spike = vec![0u8; 2 << 20];
+    drop(spike);
+}
+
+#[hiperf::memit]
+fn outer_calls_spiky_inner() {
+    let before = vec![0u8; 1 << 20];
+    inner_spike();
+    drop(before);
+}
+
+#[test]
+fn a_callees_peak_shows_on_the_callers_line() {
+    outer_calls_spiky_inner();
+    if !hiperf::ENABLED {
+        return;
+    }
+    let calling_line = memory_of("outer_calls_spiky_inner", "inner_spike();");
+    assert_eq!(calling_line.peak_bytes, 2 << 20);
+    assert_eq!(calling_line.increment_bytes, 0);
+    let call = function("outer_calls_spiky_inner").memory.unwrap();
+    assert_eq!(call.peak_bytes, 3 << 20);
+}
+
+#[hiperf::profile]
+#[hiperf::memit]
+fn timed_and_measured(n: usize) -> usize {
+    let values = vec![0u32; n];
+    values.len()
+}
+
+#[test]
+fn profile_and_memit_stacked_record_both() {
+    assert_eq!(timed_and_measured(1000), 1000);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = function("timed_and_measured");
+    assert!(profile.measures_time && profile.measures_memory);
+    let allocating = line(&profile, "vec![0u32; n]");
+    assert_eq!(allocating.hits, 1);
+    assert!(allocating.time_ns > 0.0);
+    assert_eq!(allocating.memory.as_ref().unwrap().increment_bytes, 4000);
+}
