@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use hiperf_runtime::alloc::Sample;
 pub use hiperf_runtime::snapshot::Profile;
 
 /// The schema name written in every report.
@@ -163,15 +164,18 @@ impl Stats {
     }
 }
 
-/// Heap use of one run of a workload.
+/// Heap use of one run of a workload, from the counting allocator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Memory {
-    /// Highest live heap during the run, above the level at its start, in bytes.
+    /// Highest live heap during the run, above the level at its start, in bytes: exact for
+    /// the runner's thread, and at least the highest sampled process level (other threads).
     pub peak_bytes: u64,
-    /// Live heap after the run minus before it, in bytes.
+    /// Live heap of the process after the run minus before it, in bytes.
     pub increment_bytes: i64,
-    /// Allocations made during the run.
+    /// Allocation requests made during the run, by every thread.
     pub allocations: u64,
+    /// The process's live heap and RSS over the run (mprof's time series).
+    pub series: Vec<Sample>,
 }
 
 /// A Python figure to compare with.

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hiperf_report::model::{Baseline, Check, RunReport, Stats, WorkloadResult};
+use hiperf::alloc_figures::{Sampler, process_heap};
+use hiperf_report::model::{Baseline, Check, Memory, RunReport, Stats, WorkloadResult};
 use hiperf_workloads::{Run, Size, Workload, workloads};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -160,9 +161,16 @@ fn run(args: &RunArgs) -> ExitCode {
 fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -> WorkloadResult {
     let mut seconds = Vec::new();
     let mut outcome = Err(String::new());
-    for _ in 0..runs {
+    let mut memory = None;
+    for run in 0..runs {
         let mut context = Run::new(size);
-        outcome = (workload.run)(&mut context);
+        outcome = if run == 0 {
+            let (outcome, figures) = measure_memory(|| (workload.run)(&mut context));
+            memory = Some(figures);
+            outcome
+        } else {
+            (workload.run)(&mut context)
+        };
         progress.inc(1);
         if let Some(elapsed) = context.elapsed() {
             seconds.push(elapsed.as_secs_f64());
@@ -207,7 +215,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         check,
         seconds: Stats::of(seconds),
         profiled_seconds: None,
-        memory: None,
+        memory,
         python: workload
             .python
             .filter(|_| size == Size::Book)
@@ -216,4 +224,24 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
                 source: b.source.to_string(),
             }),
     }
+}
+
+/// Runs `f` and measures the heap: exact figures for this thread, the process's series
+/// sampled every 10 ms for the others.
+fn measure_memory<T>(f: impl FnOnce() -> T) -> (T, Memory) {
+    // The sampler's own buffer is allocated at its start, before the baseline, and never
+    // grows: it cancels out of every difference below.
+    let sampler = Sampler::start(std::time::Duration::from_millis(10));
+    let before = process_heap();
+    let (value, figures) = hiperf::measure_memory(f);
+    let after = process_heap();
+    let series = sampler.stop();
+    let sampled_peak = series.iter().map(|s| s.heap_bytes - before.live).max().unwrap_or(0);
+    let memory = Memory {
+        peak_bytes: figures.increment_bytes.max(sampled_peak).max(0) as u64,
+        increment_bytes: after.live - before.live,
+        allocations: after.allocations - before.allocations,
+        series,
+    };
+    (value, memory)
 }

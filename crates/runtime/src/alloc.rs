@@ -340,3 +340,79 @@ pub fn rss_bytes() -> Option<u64> {
         None
     }
 }
+
+/// One point of a memory time series (mprof's `MEM` lines).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sample {
+    /// Seconds since the sampler started.
+    pub seconds: f64,
+    /// Live heap of the process, in bytes (zero without `hiperf::Alloc`).
+    pub heap_bytes: i64,
+    /// Resident set size of the process, in bytes (Linux).
+    pub rss_bytes: Option<u64>,
+}
+
+/// Samples the process's live heap and RSS at a fixed interval on a background thread, like
+/// `mprof run`.
+///
+/// # Examples
+///
+/// ```
+/// let sampler = hiperf_runtime::alloc::Sampler::start(std::time::Duration::from_millis(1));
+/// let data: Vec<u8> = vec![0; 1 << 20];
+/// std::thread::sleep(std::time::Duration::from_millis(5));
+/// let series = sampler.stop();
+/// assert!(!series.is_empty());
+/// # drop(data);
+/// ```
+#[derive(Debug)]
+pub struct Sampler {
+    stop: std::sync::Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<Sample>>,
+}
+
+impl Sampler {
+    /// The most samples kept; past it the interval doubles and every other sample is dropped.
+    pub const CAPACITY: usize = 4096;
+
+    /// Starts sampling every `interval`.
+    pub fn start(interval: std::time::Duration) -> Self {
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        // Allocated here, before the caller takes its baseline; it never grows.
+        let mut series = Vec::with_capacity(Self::CAPACITY);
+        let thread = std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            let mut interval = interval;
+            let sample = |series: &mut Vec<Sample>| {
+                series.push(Sample {
+                    seconds: start.elapsed().as_secs_f64(),
+                    heap_bytes: process_heap().live,
+                    rss_bytes: rss_bytes(),
+                })
+            };
+            while !flag.load(Acquire) {
+                sample(&mut series);
+                if series.len() == Self::CAPACITY {
+                    let mut index = 0;
+                    series.retain(|_| {
+                        index += 1;
+                        index % 2 == 1
+                    });
+                    interval *= 2;
+                }
+                std::thread::park_timeout(interval);
+            }
+            sample(&mut series);
+            series
+        });
+        Sampler { stop, thread }
+    }
+
+    /// Stops sampling and returns the series (with a last sample taken at the stop).
+    pub fn stop(self) -> Vec<Sample> {
+        self.stop.store(true, Release);
+        self.thread.thread().unpark();
+        self.thread.join().unwrap_or_default()
+    }
+}
