@@ -13,6 +13,10 @@ use hiperf_report::model::{Baseline, Check, Memory, RunReport, Stats, WorkloadRe
 use hiperf_workloads::{Run, Size, Workload, workloads};
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// Every allocation is counted: the summary shows each workload's peak heap.
+#[global_allocator]
+static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+
 #[derive(Parser)]
 #[command(
     name = "hiperf-runner",
@@ -236,7 +240,11 @@ fn measure_memory<T>(f: impl FnOnce() -> T) -> (T, Memory) {
     let (value, figures) = hiperf::measure_memory(f);
     let after = process_heap();
     let series = sampler.stop();
-    let sampled_peak = series.iter().map(|s| s.heap_bytes - before.live).max().unwrap_or(0);
+    let sampled_peak = series
+        .iter()
+        .map(|s| s.heap_bytes - before.live)
+        .max()
+        .unwrap_or(0);
     let memory = Memory {
         peak_bytes: figures.increment_bytes.max(sampled_peak).max(0) as u64,
         increment_bytes: after.live - before.live,
