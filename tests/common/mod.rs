@@ -18,8 +18,11 @@ pub fn function(name: &str) -> FunctionProfile {
     found
 }
 
-/// The one line of `function` whose source contains `text`.
+/// The one line of `function` whose source is `text` (trimmed), else the one that contains it.
 pub fn line<'a>(function: &'a FunctionProfile, text: &str) -> &'a LineProfile {
+    if let Some(exact) = function.lines.iter().find(|l| l.contents.trim() == text) {
+        return exact;
+    }
     let mut matching = function.lines.iter().filter(|l| l.contents.contains(text));
     let found = matching
         .next()

@@ -1,9 +1,11 @@
 //! `cargo xtask report`: builds the runner twice (plain for timings, profiled for the line
 //! tables), runs the book's workloads, and writes the reports under `target/hiperf/`.
 //! `cargo xtask bench`: the probe benchmarks and the comparison with the peers.
+//! `cargo xtask test`: the test suite with profiling off, then on.
 
 mod bench;
 mod report;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -27,6 +29,8 @@ enum Task {
     Report(report::Args),
     /// Measure the probes and compare with the peer profilers.
     Bench(bench::Args),
+    /// Run the test suite with profiling off, then on.
+    Test(test::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Report(args) => report::run(&args),
         Task::Bench(args) => bench::run(&args),
+        Task::Test(args) => test::run(&args),
     };
     match result {
         Ok(code) => code,
