@@ -208,3 +208,39 @@ fn profile_and_memit_stacked_record_both() {
     assert!(allocating.time_ns > 0.0);
     assert_eq!(allocating.memory.as_ref().unwrap().increment_bytes, 4000);
 }
+
+/// An allocator that always fails, to check that failures pass through untouched.
+struct Failing;
+
+// SAFETY: never returns memory.
+unsafe impl std::alloc::GlobalAlloc for Failing {
+    unsafe fn alloc(&self, _: std::alloc::Layout) -> *mut u8 {
+        std::ptr::null_mut()
+    }
+    unsafe fn dealloc(&self, _: *mut u8, _: std::alloc::Layout) {}
+}
+
+#[test]
+fn a_failing_allocator_fails_the_same_way_and_counts_nothing() {
+    use std::alloc::{GlobalAlloc, Layout};
+    let counting = hiperf::Alloc::new(Failing);
+    let before = hiperf::alloc_figures::thread_heap();
+    let layout = Layout::from_size_align(1 << 30, 8).unwrap();
+    // SAFETY: a non-zero layout; the null result is not used.
+    unsafe {
+        assert!(counting.alloc(layout).is_null());
+        assert!(counting.alloc_zeroed(layout).is_null());
+        assert!(
+            counting
+                .realloc(
+                    std::ptr::NonNull::<u64>::dangling().as_ptr().cast(),
+                    Layout::new::<u64>(),
+                    1 << 30
+                )
+                .is_null()
+        );
+    }
+    let after = hiperf::alloc_figures::thread_heap();
+    assert_eq!(after.allocations, before.allocations);
+    assert_eq!(after.live, before.live);
+}

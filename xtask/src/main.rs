@@ -34,7 +34,10 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     let result = match cli.task {
         Task::Report(args) => report::run(&args),
         Task::Bench(args) => bench::run(&args),
@@ -47,6 +50,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A wrong flag or task: clap's message, then every valid flag of that task; exit code 2.
+/// (`--help` and `--version` print to stdout and exit 0, as usual.)
+fn usage_error(error: &clap::Error) -> ExitCode {
+    if !error.use_stderr() {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let _ = error.print();
+    let command = <Cli as clap::CommandFactory>::command();
+    let task = std::env::args()
+        .skip(1)
+        .find_map(|arg| command.find_subcommand(&arg).cloned());
+    let mut help = task.unwrap_or(command);
+    eprintln!("\n{}", help.render_help());
+    ExitCode::from(2)
 }
 
 /// The workspace root (the parent of this crate's folder).

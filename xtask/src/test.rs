@@ -13,7 +13,10 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    for (label, features) in [("profiling off", None), ("profiling on", Some("hiperf/enable"))] {
+    for (label, features) in [
+        ("profiling off", None),
+        ("profiling on", Some("hiperf/enable")),
+    ] {
         eprintln!("== cargo test --workspace ({label})");
         let mut command = cargo();
         command.args(["test", "--workspace"]);

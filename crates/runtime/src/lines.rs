@@ -111,6 +111,10 @@ pub struct Block {
     pub rss_exit: Counter,
     /// When `rss_exit` was read, in milliseconds since the first read (plus one).
     pub rss_read_at: Counter,
+    /// Live heap of the process (every thread) at the first call's entry (two's complement).
+    pub process_heap_entry: Counter,
+    /// Live heap of the process at the latest sampled exit (two's complement).
+    pub process_heap_exit: Counter,
     time: *const TimeSlot,
     memory: *const MemorySlot,
 }
@@ -275,6 +279,8 @@ fn allocate(site: &'static Site) -> &'static Block {
         rss_entry: Counter::new(),
         rss_exit: Counter::new(),
         rss_read_at: Counter::new(),
+        process_heap_entry: Counter::new(),
+        process_heap_exit: Counter::new(),
         time,
         memory,
     };

@@ -169,7 +169,10 @@ impl MemoryState {
     #[inline(always)]
     fn enter(block: &'static Block) -> Self {
         if block.rss_entry.get() == 0 {
-            block.rss_entry.set(alloc::rss_bytes().unwrap_or(0));
+            block.rss_entry.set(alloc::rss_bytes().unwrap_or(1));
+            block
+                .process_heap_entry
+                .set(alloc::process_heap().live as u64);
         }
         let heap = alloc::current();
         let live = heap.live();
@@ -236,8 +239,8 @@ impl MemoryState {
     }
 }
 
-/// Samples the RSS at an outermost exit, at most every 10 ms per site (a read is a few
-/// system calls).
+/// Samples the RSS and the process's heap at an outermost exit, at most every 10 ms per site
+/// (an RSS read is a few system calls; the heap is a sum over threads).
 #[cold]
 fn exit_rss(block: &Block) {
     static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -248,7 +251,10 @@ fn exit_rss(block: &Block) {
         + 1;
     if now >= block.rss_read_at.get() + 10 || block.rss_exit.get() == 0 {
         block.rss_read_at.set(now);
-        block.rss_exit.set(alloc::rss_bytes().unwrap_or(0));
+        block.rss_exit.set(alloc::rss_bytes().unwrap_or(1));
+        block
+            .process_heap_exit
+            .set(alloc::process_heap().live as u64);
     }
 }
 

@@ -152,7 +152,7 @@ pub fn render_memory(out: &mut String, function: &FunctionProfile) {
     let _ = writeln!(out, "Filename: {}", function.file);
     let _ = writeln!(
         out,
-        "Function: {} at line {} (heap of the calling thread)",
+        "Function: {} at line {}; lines show the heap of the calling thread",
         function.name, function.line
     );
     if let Some(memory) = &function.memory {
@@ -166,10 +166,16 @@ pub fn render_memory(out: &mut String, function: &FunctionProfile) {
         let rss = |value: Option<u64>| value.map_or_else(|| "-".to_string(), |b| bytes(b as f64));
         let _ = writeln!(
             out,
-            "Calls: {}; over all calls: peak {} above entry, increment {}; process RSS at first entry {}, at last exit {}",
+            "Calls: {}; over all calls: peak {} above entry, increment {} (this thread)",
             calls(function),
             bytes(memory.peak_bytes as f64),
             bytes(memory.increment_bytes as f64),
+        );
+        let _ = writeln!(
+            out,
+            "Process (every thread): heap {} at first entry, {} at last exit; RSS {} at first entry, {} at last exit",
+            bytes(memory.process_heap_entry_bytes as f64),
+            bytes(memory.process_heap_exit_bytes as f64),
             rss(memory.rss_entry_bytes),
             rss(memory.rss_exit_bytes),
         );
@@ -218,9 +224,9 @@ pub fn render_memory(out: &mut String, function: &FunctionProfile) {
     let format_row = |cells: [&str; 6], contents: &str| {
         let mut text = String::new();
         for (cell, width) in cells.iter().zip(widths) {
-            let _ = write!(text, "{cell:>width$} ");
+            let _ = write!(text, "{cell:>width$}  ");
         }
-        let _ = write!(text, " {contents}");
+        let _ = write!(text, "{contents}");
         text.trim_end().to_string()
     };
     let header = format_row(headers, "Line Contents");

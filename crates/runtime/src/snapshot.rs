@@ -91,6 +91,10 @@ pub struct CallMemory {
     pub rss_entry_bytes: Option<u64>,
     /// Process RSS at the latest sampled exit (read at most every 10 ms).
     pub rss_exit_bytes: Option<u64>,
+    /// Live heap of the whole process (every thread) at the first call's entry.
+    pub process_heap_entry_bytes: i64,
+    /// Live heap of the whole process at the latest sampled exit.
+    pub process_heap_exit_bytes: i64,
     /// Whether `hiperf::Alloc` is the global allocator (without it heap figures are zero).
     pub allocator_installed: bool,
 }
@@ -188,6 +192,7 @@ fn function(
     let (mut cumulative, mut self_ticks, mut max_ticks) = (0u64, 0u64, 0u64);
     let (mut call_peak, mut call_increment) = (0u64, 0i64);
     let (mut rss_entry, mut rss_exit) = (None, None);
+    let (mut process_entry, mut process_exit) = (0i64, 0i64);
     for block in site.blocks() {
         let block_calls = block.calls.get();
         calls += block_calls;
@@ -205,8 +210,14 @@ fn function(
         for (index, slot) in block.memory_slots().iter().enumerate() {
             memory[index].add(slot);
         }
-        rss_entry = rss_entry.or(nonzero(block.rss_entry.get()));
-        rss_exit = rss_exit.max(nonzero(block.rss_exit.get()));
+        if rss_entry.is_none() && block.rss_entry.get() != 0 {
+            rss_entry = nonzero(block.rss_entry.get());
+            process_entry = block.process_heap_entry.get() as i64;
+        }
+        if block.rss_exit.get() != 0 {
+            rss_exit = nonzero(block.rss_exit.get());
+            process_exit = block.process_heap_exit.get() as i64;
+        }
     }
     let first = info.first_line;
     let mut lines: Vec<LineProfile> = info
@@ -263,14 +274,17 @@ fn function(
             increment_bytes: call_increment,
             rss_entry_bytes: rss_entry,
             rss_exit_bytes: rss_exit,
+            process_heap_entry_bytes: process_entry,
+            process_heap_exit_bytes: process_exit,
             allocator_installed: crate::alloc::installed(),
         }),
         lines,
     }
 }
 
+/// A figure recorded as 1 when it could not be read (0 means never recorded).
 fn nonzero(value: u64) -> Option<u64> {
-    (value != 0).then_some(value)
+    (value > 1).then_some(value)
 }
 
 impl LineMemory {
