@@ -5,7 +5,9 @@
 //! Rust's `HashSet` is a SwissTable (hashbrown), not CPython's table: it takes the bucket
 //! from the low bits of the hash and a one-byte tag from the top seven bits. The book's
 //! `GoodHash` (0 to 675) is perfect on the low bits but leaves every tag equal, so the
-//! `good-hash-spread` variant multiplies it by an odd constant to fill the tag too.
+//! `good-hash-spread` variant multiplies it by an odd constant to fill the tag too. For the
+//! book's key `"zz"` the two time alike: it hashes to 675, the last occupied bucket, so its
+//! group holds no other key whose equal tag would cost a comparison.
 
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
