@@ -66,6 +66,15 @@ pub fn mark_iter(slot: u32, iterable: Expr) -> Expr {
     }
 }
 
+/// `TimedAwait::new(&frame, IntoFuture::into_future(base))`: the future an `.await` of an
+/// `async fn` waits for, timed while it keeps the function suspended.
+pub fn timed_await(base: Expr) -> Expr {
+    let frame = frame();
+    parse_quote! {
+        ::hiperf::__private::TimedAwait::new(&#frame, ::hiperf::__private::IntoFuture::into_future(#base))
+    }
+}
+
 /// What the probe records.
 pub struct Measures {
     pub time: bool,

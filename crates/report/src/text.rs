@@ -9,7 +9,10 @@ pub fn render(report: &RunReport) -> String {
     let mut out = render_summary(report);
     if let Some(profile) = &report.profile {
         out.push('\n');
-        out.push_str(&hiperf_runtime::report::render_text(profile));
+        out.push_str(&hiperf_runtime::report::render_text(
+            profile,
+            Default::default(),
+        ));
     }
     out
 }

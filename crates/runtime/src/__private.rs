@@ -8,8 +8,10 @@ pub use inventory;
 pub use crate::lines::BlockCell;
 pub use crate::memit::MemitStart;
 pub use crate::output::ReportGuard;
+pub use core::future::IntoFuture;
+
 pub use crate::probe::{
-    AsyncFrame, Frame, MarkIter, MemoryFrame, Probe, TimeFrame, TimeMemoryFrame,
+    AsyncFrame, Frame, MarkIter, MemoryFrame, Probe, TimeFrame, TimeMemoryFrame, TimedAwait,
 };
 pub use crate::registry::{Measures, Site, SiteInfo, SiteRef};
 

@@ -1,43 +1,352 @@
-//! Call accounting: the per-thread context that splits a call's time into self time and time
-//! in callees, and remembers which profiled function is running.
+//! Call accounting: the per-thread call tree (one node per distinct call path, with calls,
+//! inclusive and self time), the split of a call's time into self time and time in profiled
+//! callees, and a bounded log of call events for timelines.
+//!
+//! Like the line blocks, a tree is written only by its thread, read by reports at any time,
+//! and handed to a later thread when its thread exits.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 
+use crate::lines::Counter;
 use crate::registry::Site;
 
-/// The thread's running call: ticks spent so far in profiled callees of the innermost profiled
-/// call, and that call's site.
+/// Nodes per chunk, and chunks per tree: at most 65,536 distinct call paths per thread.
+const CHUNK_NODES: usize = 1024;
+const MAX_CHUNKS: usize = 64;
+/// Events per chunk, and chunks per tree: the first 65,536 calls of each thread are logged.
+const CHUNK_EVENTS: usize = 4096;
+const MAX_EVENT_CHUNKS: usize = 16;
+
+/// The root of every tree (no site).
+pub const ROOT: u32 = 0;
+/// Where calls go once a tree is full (no site): reports show it as `[call tree full]`.
+pub const OVERFLOW: u32 = 1;
+
+/// One call path: `site` called from the path `parent`.
+#[derive(Debug, Default)]
+pub struct Node {
+    site: AtomicPtr<Site>,
+    parent: AtomicU32,
+    first_child: AtomicU32,
+    next_sibling: AtomicU32,
+    /// Calls along this path that ended.
+    pub calls: Counter,
+    /// Inclusive ticks of those calls.
+    pub total_ticks: Counter,
+    /// Ticks outside profiled callees.
+    pub self_ticks: Counter,
+}
+
+impl Node {
+    /// The function of this path's last call (`None` for the root and the overflow node).
+    pub fn site(&self) -> Option<&'static Site> {
+        // SAFETY: sites are statics.
+        unsafe { self.site.load(Relaxed).as_ref() }
+    }
+
+    /// The path this one extends.
+    pub fn parent(&self) -> u32 {
+        self.parent.load(Relaxed)
+    }
+}
+
+/// One logged call.
+#[derive(Debug, Default)]
+pub struct Event {
+    site: AtomicPtr<Site>,
+    /// Clock ticks at entry.
+    pub start: AtomicU64,
+    /// Ticks the call took.
+    pub duration: AtomicU64,
+}
+
+impl Event {
+    /// The function called.
+    pub fn site(&self) -> Option<&'static Site> {
+        // SAFETY: sites are statics.
+        unsafe { self.site.load(Relaxed).as_ref() }
+    }
+}
+
+/// One thread's call tree and event log.
 #[derive(Debug)]
-pub(crate) struct CallContext {
-    pub(crate) child_ticks: Cell<u64>,
-    pub(crate) current: Cell<*const Site>,
+pub struct Tree {
+    chunks: [AtomicPtr<Node>; MAX_CHUNKS],
+    len: AtomicU32,
+    event_chunks: [AtomicPtr<Event>; MAX_EVENT_CHUNKS],
+    events: AtomicUsize,
+    /// Calls not logged because the event log was full.
+    pub dropped_events: Counter,
+    /// A small number naming the tree's track in timelines ("thread 1", ...).
+    pub track: u64,
+    /// Used by hiperf itself (the calibration thread): left out of reports, never reused.
+    internal: AtomicBool,
+    in_use: AtomicBool,
+    next: AtomicPtr<Tree>,
+}
+
+static TREES: AtomicPtr<Tree> = AtomicPtr::new(ptr::null_mut());
+static TRACKS: AtomicU64 = AtomicU64::new(0);
+
+impl Tree {
+    /// The node at `index` (which must be below `len`).
+    pub fn node(&self, index: u32) -> &Node {
+        let chunk = self.chunks[index as usize / CHUNK_NODES].load(Acquire);
+        // SAFETY: a node below `len` lives in an allocated chunk; chunks are never freed.
+        unsafe { &*chunk.add(index as usize % CHUNK_NODES) }
+    }
+
+    /// Nodes in use (the root and the overflow node included).
+    pub fn len(&self) -> u32 {
+        self.len.load(Acquire)
+    }
+
+    /// Whether only the root and overflow nodes exist.
+    pub fn is_empty(&self) -> bool {
+        self.len() <= 2
+    }
+
+    /// The logged events, in the order they ended.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        let count = self.events.load(Acquire);
+        (0..count).map(move |index| {
+            let chunk = self.event_chunks[index / CHUNK_EVENTS].load(Acquire);
+            // SAFETY: an event below `events` lives in an allocated chunk, never freed.
+            unsafe { &*chunk.add(index % CHUNK_EVENTS) }
+        })
+    }
+
+    /// The path `parent` then `site`, created on first use.
+    #[inline(always)]
+    fn child(&self, parent: u32, site: &'static Site) -> u32 {
+        let site_pointer = site as *const Site as *mut Site;
+        let mut index = self.node(parent).first_child.load(Relaxed);
+        while index != ROOT {
+            let node = self.node(index);
+            if node.site.load(Relaxed) == site_pointer {
+                return index;
+            }
+            index = node.next_sibling.load(Relaxed);
+        }
+        self.insert(parent, site_pointer)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert(&self, parent: u32, site: *mut Site) -> u32 {
+        if parent == OVERFLOW {
+            return OVERFLOW;
+        }
+        let index = self.len.load(Relaxed);
+        if index as usize == CHUNK_NODES * MAX_CHUNKS {
+            return OVERFLOW;
+        }
+        let chunk = index as usize / CHUNK_NODES;
+        if self.chunks[chunk].load(Relaxed).is_null() {
+            self.chunks[chunk].store(zeroed::<Node>(CHUNK_NODES), Release);
+        }
+        let node = self.node(index);
+        node.site.store(site, Relaxed);
+        node.parent.store(parent, Relaxed);
+        let parent_node = self.node(parent);
+        node.next_sibling
+            .store(parent_node.first_child.load(Relaxed), Relaxed);
+        parent_node.first_child.store(index, Relaxed);
+        self.len.store(index + 1, Release);
+        index
+    }
+
+    #[inline(always)]
+    fn log(&self, site: &'static Site, start: u64, duration: u64) {
+        let index = self.events.load(Relaxed);
+        if index >= CHUNK_EVENTS * MAX_EVENT_CHUNKS {
+            self.dropped_events.add(1);
+            return;
+        }
+        let mut chunk = self.event_chunks[index / CHUNK_EVENTS].load(Relaxed);
+        if chunk.is_null() {
+            chunk = zeroed::<Event>(CHUNK_EVENTS);
+            self.event_chunks[index / CHUNK_EVENTS].store(chunk, Release);
+        }
+        // SAFETY: `index % CHUNK_EVENTS` is inside the chunk.
+        let event = unsafe { &*chunk.add(index % CHUNK_EVENTS) };
+        event.site.store(site as *const Site as *mut Site, Relaxed);
+        event.start.store(start, Relaxed);
+        event.duration.store(duration, Relaxed);
+        self.events.store(index + 1, Release);
+    }
+}
+
+/// Every thread's tree, live or handed back (hiperf's own left out).
+pub fn trees() -> impl Iterator<Item = &'static Tree> {
+    all_trees().filter(|tree| !tree.internal.load(Relaxed))
+}
+
+fn all_trees() -> impl Iterator<Item = &'static Tree> {
+    let mut next = TREES.load(Acquire);
+    std::iter::from_fn(move || {
+        // SAFETY: trees are leaked and never freed.
+        let tree: &'static Tree = unsafe { next.as_ref()? };
+        next = tree.next.load(Acquire);
+        Some(tree)
+    })
+}
+
+/// The thread's running call: its tree, its path, and the ticks spent so far in profiled
+/// callees of the innermost profiled call.
+#[derive(Debug)]
+struct CallContext {
+    tree: Cell<*const Tree>,
+    node: Cell<u32>,
+    child_ticks: Cell<u64>,
 }
 
 thread_local! {
-    pub(crate) static CONTEXT: CallContext =
-        const { CallContext { child_ticks: Cell::new(0), current: Cell::new(ptr::null()) } };
+    static CONTEXT: CallContext =
+        const { CallContext { tree: Cell::new(ptr::null()), node: Cell::new(ROOT), child_ticks: Cell::new(0) } };
 }
 
-/// Enters a call of `site`: returns what the exit must restore.
+/// Ticks spent so far in profiled callees of the innermost profiled call of this thread.
 #[inline(always)]
-pub(crate) fn enter(site: &'static Site) -> (u64, *const Site) {
+pub(crate) fn child_ticks() -> u64 {
+    CONTEXT.with(|context| context.child_ticks.get())
+}
+
+/// What a call's exit restores.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    tree: &'static Tree,
+    node: u32,
+    parent: u32,
+    saved_child_ticks: u64,
+}
+
+/// Enters a call of `site`.
+#[inline(always)]
+pub(crate) fn enter(site: &'static Site) -> Entry {
     CONTEXT.with(|context| {
-        (
-            context.child_ticks.replace(0),
-            context.current.replace(site),
-        )
+        let mut tree = context.tree.get();
+        if tree.is_null() {
+            tree = acquire(context);
+        }
+        // SAFETY: set by `acquire` to a leaked tree this thread holds.
+        let tree = unsafe { &*tree };
+        let parent = context.node.get();
+        let node = tree.child(parent, site);
+        context.node.set(node);
+        Entry {
+            tree,
+            node,
+            parent,
+            saved_child_ticks: context.child_ticks.replace(0),
+        }
     })
 }
 
-/// Leaves a call that took `total` ticks: restores the caller's context, charges `total` to
-/// the caller's callee time, and returns the callee time of the call that ends.
+/// Leaves a call of `site` that started at `start` and took `total` ticks: restores the
+/// caller's context, charges `total` to the caller's callee time, records the path's
+/// figures, and returns the callee time of the call that ends.
 #[inline(always)]
-pub(crate) fn exit(saved_child_ticks: u64, parent: *const Site, total: u64) -> u64 {
-    CONTEXT.with(|context| {
-        context.current.set(parent);
+pub(crate) fn exit(entry: &Entry, site: &'static Site, start: u64, total: u64) -> u64 {
+    let child_ticks = CONTEXT.with(|context| {
+        context.node.set(entry.parent);
         context
             .child_ticks
-            .replace(saved_child_ticks.wrapping_add(total))
-    })
+            .replace(entry.saved_child_ticks.wrapping_add(total))
+    });
+    let node = entry.tree.node(entry.node);
+    node.calls.add(1);
+    node.total_ticks.add(total);
+    node.self_ticks.add(total.saturating_sub(child_ticks));
+    entry.tree.log(site, start, total);
+    child_ticks
+}
+
+#[cold]
+#[inline(never)]
+fn acquire(context: &CallContext) -> *const Tree {
+    let tree = all_trees()
+        .find(|tree| {
+            tree.in_use
+                .compare_exchange(false, true, Acquire, Relaxed)
+                .is_ok()
+        })
+        .unwrap_or_else(allocate);
+    context.tree.set(tree);
+    context.node.set(ROOT);
+    tree
+}
+
+fn allocate() -> &'static Tree {
+    let tree = Tree {
+        chunks: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CHUNKS],
+        len: AtomicU32::new(2),
+        event_chunks: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_EVENT_CHUNKS],
+        events: AtomicUsize::new(0),
+        dropped_events: Counter::new(),
+        track: TRACKS.fetch_add(1, Relaxed) + 1,
+        internal: AtomicBool::new(false),
+        in_use: AtomicBool::new(true),
+        next: AtomicPtr::new(ptr::null_mut()),
+    };
+    tree.chunks[0].store(zeroed::<Node>(CHUNK_NODES), Release);
+    let layout = Layout::new::<Tree>();
+    // SAFETY: `Tree` has a non-zero size.
+    let raw = unsafe { System.alloc(layout) } as *mut Tree;
+    if raw.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    // SAFETY: a fresh allocation of the right layout.
+    unsafe { raw.write(tree) };
+    let mut head = TREES.load(Relaxed);
+    loop {
+        // SAFETY: `raw` is valid and not yet shared.
+        unsafe { (*raw).next.store(head, Relaxed) };
+        match TREES.compare_exchange_weak(head, raw, Release, Relaxed) {
+            Ok(_) => break,
+            Err(current) => head = current,
+        }
+    }
+    // SAFETY: leaked for the life of the program.
+    unsafe { &*raw }
+}
+
+/// Hands this thread's tree back (from the thread-exit destructor in `lines`).
+pub(crate) fn release_thread_tree() {
+    let _ = CONTEXT.try_with(|context| {
+        let tree = context.tree.replace(ptr::null());
+        context.node.set(ROOT);
+        // SAFETY: a leaked tree this thread held.
+        if let Some(tree) = unsafe { tree.as_ref() } {
+            if !tree.internal.load(Relaxed) {
+                tree.in_use.store(false, Release);
+            }
+        }
+    });
+}
+
+/// Marks this thread's tree as hiperf's own: its calls never show in reports, and it is never
+/// handed to another thread.
+pub(crate) fn mark_thread_internal() {
+    CONTEXT.with(|context| {
+        // A tree of its own: reusing a handed-back one would hide that thread's calls.
+        let tree = allocate();
+        tree.internal.store(true, Relaxed);
+        context.tree.set(tree);
+        context.node.set(ROOT);
+    });
+}
+
+/// A zeroed array from `System` (all-zero bits are valid for nodes and events).
+fn zeroed<T>(len: usize) -> *mut T {
+    let layout = Layout::array::<T>(len).expect("chunk fits in memory");
+    // SAFETY: a non-zero size.
+    let raw = unsafe { System.alloc_zeroed(layout) };
+    if raw.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    raw.cast()
 }

@@ -4,7 +4,7 @@
 //! ```
 //! // Everything a report needs is read from the registry at any time:
 //! let profile = hiperf_runtime::snapshot::take(Default::default());
-//! println!("{}", hiperf_runtime::report::render_text(&profile));
+//! println!("{}", hiperf_runtime::report::render_text(&profile, Default::default()));
 //! ```
 //!
 //! Hot-path state is thread-local and `const`-initialised: a line mark is one clock read and
@@ -13,6 +13,7 @@
 pub mod alloc;
 pub mod calls;
 pub mod clock;
+pub mod graph;
 pub mod lines;
 pub mod memit;
 pub mod output;

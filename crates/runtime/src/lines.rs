@@ -61,6 +61,10 @@ pub struct TimeSlot {
     pub hits: Counter,
     /// Ticks from the slot's mark to the next mark (or to the function's exit).
     pub ticks: Counter,
+    /// Of `ticks`, those spent inside calls of other profiled functions.
+    pub callee_ticks: Counter,
+    /// Ticks an `async fn` spent suspended at an `.await` of this line (not in `ticks`).
+    pub suspended_ticks: Counter,
 }
 
 /// Memory counters of one probe slot (see the `alloc` module for the meaning of each figure).
@@ -101,6 +105,8 @@ pub struct Block {
     pub self_ticks: Counter,
     /// The longest single call, in ticks.
     pub max_ticks: Counter,
+    /// Ticks an `async fn` spent suspended at `.await`s (included in `cumulative_ticks`).
+    pub suspended_ticks: Counter,
     /// Peak live heap above the level at entry, over all calls (memory profiling).
     pub call_peak: Counter,
     /// Net live heap change summed over all calls (memory profiling).
@@ -117,6 +123,31 @@ pub struct Block {
     pub process_heap_exit: Counter,
     time: *const TimeSlot,
     memory: *const MemorySlot,
+    histogram: *const Counter,
+}
+
+/// Buckets of the per-call duration histogram: 8 per power of two (at most 12.5% wide).
+pub const HISTOGRAM_BUCKETS: usize = 512;
+
+/// The histogram bucket of a duration in ticks: exact below 8, then 8 buckets per octave.
+#[inline(always)]
+pub fn histogram_bucket(ticks: u64) -> usize {
+    if ticks < 8 {
+        return ticks as usize;
+    }
+    let exponent = 63 - ticks.leading_zeros() as usize;
+    let fraction = ((ticks >> (exponent - 3)) & 7) as usize;
+    (exponent - 2) * 8 + fraction
+}
+
+/// The smallest duration in ticks that falls in `bucket`.
+pub fn histogram_floor(bucket: usize) -> u64 {
+    if bucket < 8 {
+        return bucket as u64;
+    }
+    let exponent = bucket / 8 + 2;
+    let fraction = (bucket % 8) as u64;
+    (8 + fraction) << (exponent - 3)
 }
 
 // SAFETY: every field a thread other than the owner touches is atomic; the slot arrays are
@@ -126,6 +157,20 @@ unsafe impl Sync for Block {}
 unsafe impl Send for Block {}
 
 impl Block {
+    /// Counts a call of `ticks` in the duration histogram.
+    #[inline(always)]
+    pub(crate) fn histogram_add(&self, ticks: u64) {
+        // SAFETY: the histogram has `HISTOGRAM_BUCKETS` counters and the bucket of any u64
+        // is below 8 * 62 + 8 = 504.
+        unsafe { &*self.histogram.add(histogram_bucket(ticks)) }.add(1);
+    }
+
+    /// Calls per duration bucket (see [`histogram_bucket`]).
+    pub fn histogram(&self) -> &[Counter] {
+        // SAFETY: allocated with `HISTOGRAM_BUCKETS` zeroed counters, never freed.
+        unsafe { std::slice::from_raw_parts(self.histogram, HISTOGRAM_BUCKETS) }
+    }
+
     /// The time slots (one per probe slot of the site).
     pub fn time_slots(&self) -> &[TimeSlot] {
         if self.time.is_null() {
@@ -206,6 +251,7 @@ struct Held(Cell<*const Block>);
 impl Drop for Held {
     fn drop(&mut self) {
         crate::alloc::release_thread_slot();
+        crate::calls::release_thread_tree();
         let mut next = self.0.get();
         while !next.is_null() {
             // SAFETY: every block in the list is leaked and held by this thread.
@@ -274,6 +320,7 @@ fn allocate(site: &'static Site) -> &'static Block {
         cumulative_ticks: Counter::new(),
         self_ticks: Counter::new(),
         max_ticks: Counter::new(),
+        suspended_ticks: Counter::new(),
         call_peak: Counter::new(),
         call_increment: Counter::new(),
         rss_entry: Counter::new(),
@@ -283,6 +330,7 @@ fn allocate(site: &'static Site) -> &'static Block {
         process_heap_exit: Counter::new(),
         time,
         memory,
+        histogram: zeroed_array::<Counter>(HISTOGRAM_BUCKETS),
     };
     let layout = Layout::new::<Block>();
     // SAFETY: `Block` has a non-zero size.
@@ -317,4 +365,27 @@ fn zeroed_array<T>(len: usize) -> *const T {
         std::alloc::handle_alloc_error(layout);
     }
     raw as *const T
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_duration_falls_in_the_bucket_whose_floor_is_at_most_it() {
+        let mut previous_bucket = 0;
+        for ticks in (0..5000u64).chain([1 << 20, (1 << 20) + 1, u64::MAX / 3, u64::MAX]) {
+            let bucket = histogram_bucket(ticks);
+            assert!(bucket < HISTOGRAM_BUCKETS);
+            assert!(histogram_floor(bucket) <= ticks, "{ticks} in {bucket}");
+            if bucket + 1 < HISTOGRAM_BUCKETS && ticks < u64::MAX / 2 {
+                assert!(histogram_floor(bucket + 1) > ticks, "{ticks} in {bucket}");
+            }
+            if ticks < 5000 {
+                assert!(bucket >= previous_bucket);
+                previous_bucket = bucket;
+            }
+        }
+        assert_eq!(histogram_floor(histogram_bucket(1000)), 960);
+    }
 }

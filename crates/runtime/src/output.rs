@@ -14,7 +14,8 @@ use crate::snapshot::{self, Profile, SnapshotOptions};
 /// - `HIPERF_REPORT=PATH` writes the text report to `PATH` instead of stderr
 ///   (`HIPERF_REPORT=off` writes none);
 /// - `HIPERF_JSON=PATH` also writes the profile as JSON (schema `hiperf.profile/1`);
-/// - `HIPERF_SUBTRACT_PROBE=1` subtracts the calibrated probe cost from line times.
+/// - `HIPERF_SUBTRACT_PROBE=1` subtracts the calibrated probe cost from line times;
+/// - `HIPERF_SORT=cumulative|tottime|ncalls|name` orders the call table.
 ///
 /// # Examples
 ///
@@ -50,7 +51,14 @@ pub fn finish() -> std::io::Result<()> {
     if let Some(path) = std::env::var_os("HIPERF_JSON") {
         write_json(Path::new(&path), &profile)?;
     }
-    let text = report::render_text(&profile);
+    let sort = match std::env::var("HIPERF_SORT") {
+        Ok(key) => key.parse().unwrap_or_else(|message| {
+            eprintln!("hiperf: HIPERF_SORT: {message}");
+            report::SortKey::default()
+        }),
+        Err(_) => report::SortKey::default(),
+    };
+    let text = report::render_text(&profile, sort);
     match std::env::var_os("HIPERF_REPORT") {
         Some(target) if target == "off" => Ok(()),
         Some(path) => write_atomically(Path::new(&path), text.as_bytes()),

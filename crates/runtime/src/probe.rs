@@ -5,7 +5,10 @@
 //! function (tail, `return`, `?`, `break` out of a labeled block, unwinding).
 
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::task::{Context, Poll};
 use std::thread::LocalKey;
 
 use crate::alloc::{self, HeapSlot};
@@ -31,8 +34,9 @@ pub struct Frame<const TIME: bool, const MEMORY: bool> {
     start: u64,
     last: Cell<u64>,
     slot: Cell<u32>,
-    saved_child_ticks: u64,
-    parent: *const Site,
+    /// Callee ticks of this call when the current line started.
+    line_child_ticks: Cell<u64>,
+    call: calls::Entry,
     memory: MemoryState,
 }
 
@@ -64,7 +68,7 @@ impl<const TIME: bool, const MEMORY: bool> Frame<TIME, MEMORY> {
     #[inline(always)]
     pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> Self {
         let block = cell.with(|cell| cell.get(site));
-        let (saved_child_ticks, parent) = calls::enter(site);
+        let call = calls::enter(site);
         block.depth.add(1);
         if first_slot != 0 {
             // SAFETY: `first_slot` is numbered by the macro like every other slot.
@@ -81,8 +85,8 @@ impl<const TIME: bool, const MEMORY: bool> Frame<TIME, MEMORY> {
             start,
             last: Cell::new(start),
             slot: Cell::new(first_slot),
-            saved_child_ticks,
-            parent,
+            line_child_ticks: Cell::new(0),
+            call,
             memory,
         }
     }
@@ -94,10 +98,14 @@ impl<const TIME: bool, const MEMORY: bool> Frame<TIME, MEMORY> {
             let now = clock::now();
             // SAFETY: slots come from the macro, which numbers them from `slot_lines`; the
             // current slot was such a slot or 0.
-            unsafe { self.block.time_slot(previous) }
-                .ticks
-                .add(now.wrapping_sub(self.last.get()));
+            let counters = unsafe { self.block.time_slot(previous) };
+            counters.ticks.add(now.wrapping_sub(self.last.get()));
             self.last.set(now);
+            let child_ticks = calls::child_ticks();
+            counters
+                .callee_ticks
+                .add(child_ticks.wrapping_sub(self.line_child_ticks.get()));
+            self.line_child_ticks.set(child_ticks);
         }
         if MEMORY {
             self.memory.close_line(self.block, previous);
@@ -128,16 +136,21 @@ impl<const TIME: bool, const MEMORY: bool> Drop for Frame<TIME, MEMORY> {
     fn drop(&mut self) {
         let block = self.block;
         let total = if TIME {
-            let now = clock::now();
-            // SAFETY: the current slot is one the macro numbered, or 0.
-            unsafe { block.time_slot(self.slot.get()) }
-                .ticks
-                .add(now.wrapping_sub(self.last.get()));
-            now.wrapping_sub(self.start)
+            clock::now().wrapping_sub(self.start)
         } else {
             0
         };
-        let child_ticks = calls::exit(self.saved_child_ticks, self.parent, total);
+        let child_ticks = calls::exit(&self.call, block.site, self.start, total);
+        if TIME {
+            // SAFETY: the current slot is one the macro numbered, or 0.
+            let counters = unsafe { block.time_slot(self.slot.get()) };
+            let end = self.start.wrapping_add(total);
+            counters.ticks.add(end.wrapping_sub(self.last.get()));
+            counters
+                .callee_ticks
+                .add(child_ticks.wrapping_sub(self.line_child_ticks.get()));
+        }
+        block.histogram_add(total);
         block.calls.add(1);
         block.self_ticks.add(total.saturating_sub(child_ticks));
         block.max_ticks.raise(total);
@@ -332,6 +345,63 @@ impl Probe for AsyncFrame {
     }
 }
 
+impl AsyncFrame {
+    /// The future was suspended for `ticks` at an `.await` of the current line: charge them
+    /// to the line's suspended time, not to its polled time.
+    #[inline(always)]
+    fn resumed_after(&self, ticks: u64) {
+        let block = self.block();
+        // SAFETY: as for `Frame::advance`.
+        unsafe { block.time_slot(self.slot.load(Relaxed)) }
+            .suspended_ticks
+            .add(ticks);
+        self.last
+            .store(self.last.load(Relaxed).wrapping_add(ticks), Relaxed);
+        block.suspended_ticks.add(ticks);
+    }
+}
+
+/// An awaited future that tells its `async fn`'s frame how long it kept the function
+/// suspended, so that each line shows its time while polled and its time suspended apart.
+#[derive(Debug)]
+pub struct TimedAwait<'frame, F> {
+    frame: &'frame AsyncFrame,
+    future: F,
+    pending_since: Option<u64>,
+}
+
+impl<'frame, F: Future> TimedAwait<'frame, F> {
+    /// Wraps the future an `.await` waits for.
+    #[inline(always)]
+    pub fn new(frame: &'frame AsyncFrame, future: F) -> Self {
+        TimedAwait {
+            frame,
+            future,
+            pending_since: None,
+        }
+    }
+}
+
+impl<F: Future> Future for TimedAwait<'_, F> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of `self`, and
+        // `TimedAwait` has no `Drop` that could move it.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(since) = this.pending_since.take() {
+            this.frame.resumed_after(clock::now().wrapping_sub(since));
+        }
+        // SAFETY: see above; the pin of `self` extends to `future`.
+        let result = unsafe { Pin::new_unchecked(&mut this.future) }.poll(context);
+        if result.is_pending() {
+            this.pending_since = Some(clock::now());
+        }
+        result
+    }
+}
+
 impl Drop for AsyncFrame {
     fn drop(&mut self) {
         let now = clock::now();
@@ -346,6 +416,7 @@ impl Drop for AsyncFrame {
         block.self_ticks.add(total);
         block.cumulative_ticks.add(total);
         block.max_ticks.raise(total);
+        block.histogram_add(total);
     }
 }
 

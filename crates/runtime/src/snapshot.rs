@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock;
+use crate::graph::{self, CallPath, Timeline};
 use crate::lines::{BlockCell, MemorySlot};
+use crate::lines::{HISTOGRAM_BUCKETS, histogram_floor};
 use crate::probe::{Probe, TimeFrame};
 use crate::registry::{Measures, Site, SiteInfo};
 
@@ -22,6 +24,9 @@ pub struct Profile {
     pub clock: ClockInfo,
     /// Every annotated function linked into the program, run or not, by file and line.
     pub functions: Vec<FunctionProfile>,
+    /// Every distinct call path between annotated functions, summed over threads.
+    #[serde(default)]
+    pub paths: Vec<CallPath>,
 }
 
 /// The clock and the probe's own cost.
@@ -74,10 +79,53 @@ pub struct FunctionProfile {
     pub max_call_ns: f64,
     /// Time from entry to the first line, summed over calls (probe cost, not shown per line).
     pub entry_ns: f64,
+    /// Time an `async fn` spent suspended at `.await`s (inside `cumulative_ns`, outside the lines' times).
+    #[serde(default)]
+    pub suspended_ns: f64,
+    /// Per-call duration percentiles (from a histogram with buckets at most 12.5% wide).
+    #[serde(default)]
+    pub percentiles: Option<Percentiles>,
     /// Memory per call, when measured.
     pub memory: Option<CallMemory>,
     /// Every source line of the function, in order.
     pub lines: Vec<LineProfile>,
+}
+
+/// Per-call duration percentiles, in nanoseconds: the midpoint of the histogram bucket that
+/// holds the percentile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Median call.
+    pub p50_ns: f64,
+    /// 95th percentile.
+    pub p95_ns: f64,
+    /// 99th percentile.
+    pub p99_ns: f64,
+}
+
+fn percentiles(histogram: &[u64], calibration: &clock::Calibration) -> Option<Percentiles> {
+    let calls: u64 = histogram.iter().sum();
+    if calls == 0 {
+        return None;
+    }
+    let quantile = |q: f64| {
+        let rank = ((q * calls as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (bucket, &count) in histogram.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                let low = histogram_floor(bucket);
+                let high = histogram_floor(bucket + 1).max(low + 1);
+                return calibration.to_ns(low) + calibration.to_ns(high - low - 1) / 2.0;
+            }
+        }
+        0.0
+    };
+    Some(Percentiles {
+        p50_ns: quantile(0.50),
+        p95_ns: quantile(0.95),
+        p99_ns: quantile(0.99),
+    })
 }
 
 /// Per-call memory figures of a function.
@@ -110,8 +158,15 @@ pub struct LineProfile {
     pub probed: bool,
     /// Times the line started.
     pub hits: u64,
-    /// Time charged to the line, in nanoseconds.
+    /// Time charged to the line, in nanoseconds (while running: an `async fn`'s suspensions
+    /// are in `suspended_ns`).
     pub time_ns: f64,
+    /// Of `time_ns`, the time inside calls of other annotated functions.
+    #[serde(default)]
+    pub callee_ns: f64,
+    /// Time an `async fn` spent suspended at this line's `.await`s.
+    #[serde(default)]
+    pub suspended_ns: f64,
     /// Memory figures, when measured.
     pub memory: Option<LineMemory>,
 }
@@ -158,10 +213,12 @@ impl SnapshotOptions {
 pub fn take(options: SnapshotOptions) -> Profile {
     let calibration = clock::calibration();
     let (probe_line_ns, probe_call_ns) = probe_cost(&calibration);
-    let functions = crate::registry::sites()
-        .into_iter()
+    let sites = crate::registry::sites();
+    let functions = sites
+        .iter()
         .map(|site| function(site, &calibration, probe_line_ns, options))
         .collect();
+    let paths = graph::paths(&sites, &calibration);
     Profile {
         schema: SCHEMA.to_string(),
         clock: ClockInfo {
@@ -173,7 +230,14 @@ pub fn take(options: SnapshotOptions) -> Profile {
             probe_subtracted: options.subtract_probe,
         },
         functions,
+        paths,
     }
+}
+
+/// Every thread's logged calls, with the same function indices as [`take`]'s.
+pub fn timeline() -> Timeline {
+    let sites = crate::registry::sites();
+    graph::timeline(&sites, &clock::calibration())
 }
 
 fn function(
@@ -186,6 +250,10 @@ fn function(
     let slots = site.slot_count();
     let mut hits = vec![0u64; slots];
     let mut ticks = vec![0u64; slots];
+    let mut callee_ticks = vec![0u64; slots];
+    let mut suspended_ticks = vec![0u64; slots];
+    let mut histogram = vec![0u64; HISTOGRAM_BUCKETS];
+    let mut suspended = 0u64;
     let mut memory: Vec<MemoryTotals> =
         vec![MemoryTotals::default(); if info.measures.memory { slots } else { 0 }];
     let (mut calls, mut primitive_calls, mut threads) = (0, 0, 0);
@@ -206,7 +274,13 @@ fn function(
         for (index, slot) in block.time_slots().iter().enumerate() {
             hits[index] += slot.hits.get();
             ticks[index] += slot.ticks.get();
+            callee_ticks[index] += slot.callee_ticks.get();
+            suspended_ticks[index] += slot.suspended_ticks.get();
         }
+        for (bucket, count) in histogram.iter_mut().zip(block.histogram()) {
+            *bucket += count.get();
+        }
+        suspended += block.suspended_ticks.get();
         for (index, slot) in block.memory_slots().iter().enumerate() {
             memory[index].add(slot);
         }
@@ -230,6 +304,8 @@ fn function(
             probed: false,
             hits: 0,
             time_ns: 0.0,
+            callee_ns: 0.0,
+            suspended_ns: 0.0,
             memory: None,
         })
         .collect();
@@ -248,6 +324,8 @@ fn function(
         row.probed = true;
         row.hits += hits[index];
         row.time_ns += time_ns;
+        row.callee_ns += calibration.to_ns(callee_ticks[index]);
+        row.suspended_ns += calibration.to_ns(suspended_ticks[index]);
         total_ns += time_ns;
         if let Some(totals) = memory.get(index) {
             totals.merge_into(row.memory.get_or_insert(LineMemory::default_zero()));
@@ -269,6 +347,8 @@ fn function(
         self_ns: calibration.to_ns(self_ticks),
         max_call_ns: calibration.to_ns(max_ticks),
         entry_ns: ticks.first().map_or(0.0, |&t| calibration.to_ns(t)),
+        suspended_ns: calibration.to_ns(suspended),
+        percentiles: percentiles(&histogram, calibration),
         memory: info.measures.memory.then_some(CallMemory {
             peak_bytes: call_peak,
             increment_bytes: call_increment,
@@ -347,9 +427,27 @@ thread_local! {
     static CALIBRATION_BLOCK: BlockCell = const { BlockCell::new() };
 }
 
-/// Measures the probe's own cost: nanoseconds one line mark adds to the line it closes, and
-/// nanoseconds one call (entry plus exit) adds. Median of several rounds.
+/// The probe's own cost, measured once per process on a thread of its own, so that its calls
+/// never show in the call tree or the timeline.
 fn probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
+    static COST: std::sync::OnceLock<(f64, f64)> = std::sync::OnceLock::new();
+    *COST.get_or_init(|| {
+        let calibration = *calibration;
+        std::thread::Builder::new()
+            .name("hiperf-calibration".into())
+            .spawn(move || {
+                crate::calls::mark_thread_internal();
+                measure_probe_cost(&calibration)
+            })
+            .ok()
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or((0.0, 0.0))
+    })
+}
+
+/// Nanoseconds one line mark adds to the line it closes, and nanoseconds one call (entry plus
+/// exit) adds. Median of several rounds.
+fn measure_probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
     const MARKS: u64 = 20_000;
     const CALLS: u64 = 10_000;
     let mut per_line = Vec::new();

@@ -4,6 +4,12 @@
 
 use std::fmt::Write;
 
+mod calls;
+mod memory;
+
+pub use calls::{SortKey, duration, label, render_callees, render_callers, render_calls};
+pub use memory::render_memory;
+
 use crate::snapshot::{FunctionProfile, LineProfile, Profile};
 
 /// Renders every function's table, functions that never ran included, then a summary of
@@ -13,10 +19,10 @@ use crate::snapshot::{FunctionProfile, LineProfile, Profile};
 ///
 /// ```
 /// let profile = hiperf_runtime::snapshot::take(Default::default());
-/// let text = hiperf_runtime::report::render_text(&profile);
+/// let text = hiperf_runtime::report::render_text(&profile, Default::default());
 /// assert!(text.starts_with("Timer unit: 1e-09 s"));
 /// ```
-pub fn render_text(profile: &Profile) -> String {
+pub fn render_text(profile: &Profile, sort: SortKey) -> String {
     let mut out = String::new();
     let clock = &profile.clock;
     let _ = writeln!(out, "Timer unit: 1e-09 s");
@@ -72,6 +78,15 @@ pub fn render_text(profile: &Profile) -> String {
                 function.name
             );
         }
+        let ran = timed.iter().any(|function| function.calls > 0);
+        if ran {
+            let _ = writeln!(out, "\nCall statistics (cProfile's columns)\n");
+            out.push_str(&render_calls(profile, sort));
+            if !profile.paths.is_empty() {
+                out.push('\n');
+                out.push_str(&render_callers(profile));
+            }
+        }
     }
     out
 }
@@ -95,146 +110,89 @@ pub fn render_function(out: &mut String, function: &FunctionProfile) {
             seconds(function.max_call_ns),
         );
     }
-    out.push('\n');
-    let rows: Vec<[String; 5]> = function
-        .lines
-        .iter()
-        .map(|line| figures(line, function.total_ns))
-        .collect();
-    let headers = ["Line #", "Hits", "Time", "Per Hit", "% Time"];
-    let minimum = [6, 9, 12, 8, 8];
-    let mut widths = [0usize; 5];
-    for column in 0..5 {
-        widths[column] = rows
-            .iter()
-            .map(|row| row[column].len())
-            .chain([headers[column].len(), minimum[column]])
-            .max()
-            .unwrap_or(0);
-    }
-    let header = format!(
-        "{:>w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$}  Line Contents",
-        headers[0],
-        headers[1],
-        headers[2],
-        headers[3],
-        headers[4],
-        w0 = widths[0],
-        w1 = widths[1],
-        w2 = widths[2],
-        w3 = widths[3],
-        w4 = widths[4],
-    );
-    let _ = writeln!(out, "{header}");
-    let _ = writeln!(out, "{}", "=".repeat(header.len()));
-    for (row, line) in rows.iter().zip(&function.lines) {
-        let text = format!(
-            "{:>w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            line.contents,
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-            w4 = widths[4],
-        );
-        let _ = writeln!(out, "{}", text.trim_end());
-    }
-}
-
-/// Renders one function's memory table, shaped like memory_profiler's, plus the `Peak` and
-/// `Allocs` columns.
-pub fn render_memory(out: &mut String, function: &FunctionProfile) {
-    let _ = writeln!(out, "Filename: {}", function.file);
-    let _ = writeln!(
-        out,
-        "Function: {} at line {}; lines show the heap of the calling thread",
-        function.name, function.line
-    );
-    if let Some(memory) = &function.memory {
-        if !memory.allocator_installed {
-            let _ = writeln!(
-                out,
-                "hiperf::Alloc is not the global allocator, so heap figures are zero; install it with\n  \
-                 #[global_allocator] static ALLOC: hiperf::Alloc = hiperf::Alloc::system();"
-            );
-        }
-        let rss = |value: Option<u64>| value.map_or_else(|| "-".to_string(), |b| bytes(b as f64));
+    if function.suspended_ns > 0.0 {
         let _ = writeln!(
             out,
-            "Calls: {}; over all calls: peak {} above entry, increment {} (this thread)",
-            calls(function),
-            bytes(memory.peak_bytes as f64),
-            bytes(memory.increment_bytes as f64),
-        );
-        let _ = writeln!(
-            out,
-            "Process (every thread): heap {} at first entry, {} at last exit; RSS {} at first entry, {} at last exit",
-            bytes(memory.process_heap_entry_bytes as f64),
-            bytes(memory.process_heap_exit_bytes as f64),
-            rss(memory.rss_entry_bytes),
-            rss(memory.rss_exit_bytes),
+            "Suspended at .await: {} s (not in the line times, shown apart)",
+            seconds(function.suspended_ns)
         );
     }
     out.push('\n');
-    let headers = [
-        "Line #",
-        "Mem usage",
-        "Increment",
-        "Peak",
-        "Allocs",
-        "Occurrences",
-    ];
-    let rows: Vec<[String; 6]> = function
+    let callees = function.lines.iter().any(|line| line.callee_ns > 0.0);
+    let suspended = function.lines.iter().any(|line| line.suspended_ns > 0.0);
+    let mut headers = vec!["Line #", "Hits", "Time", "Per Hit", "% Time"];
+    let mut minimums = vec![6, 9, 12, 8, 8];
+    if callees {
+        headers.push("In callees");
+        minimums.push(12);
+    }
+    if suspended {
+        headers.push("Suspended");
+        minimums.push(12);
+    }
+    let rows: Vec<Vec<String>> = function
         .lines
         .iter()
-        .map(|line| match (&line.memory, line.probed && line.hits > 0) {
-            (Some(memory), true) => [
-                line.line.to_string(),
-                bytes(memory.usage_bytes as f64),
-                bytes(memory.increment_bytes as f64),
-                bytes(memory.peak_bytes as f64),
-                memory.allocations.to_string(),
-                line.hits.to_string(),
-            ],
-            _ => [
-                line.line.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ],
+        .map(|line| {
+            let mut row = figures(line, function.total_ns).to_vec();
+            let ran = line.probed && line.hits > 0;
+            if callees {
+                row.push(if ran && line.callee_ns > 0.0 {
+                    format!("{:.1}", line.callee_ns)
+                } else {
+                    String::new()
+                });
+            }
+            if suspended {
+                row.push(if ran && line.suspended_ns > 0.0 {
+                    format!("{:.1}", line.suspended_ns)
+                } else {
+                    String::new()
+                });
+            }
+            row
         })
         .collect();
-    let minimum = [6, 12, 12, 12, 8, 11];
-    let mut widths = [0usize; 6];
-    for column in 0..6 {
-        widths[column] = rows
-            .iter()
-            .map(|row| row[column].len())
-            .chain([headers[column].len(), minimum[column]])
-            .max()
-            .unwrap_or(0);
-    }
-    let format_row = |cells: [&str; 6], contents: &str| {
-        let mut text = String::new();
-        for (cell, width) in cells.iter().zip(widths) {
-            let _ = write!(text, "{cell:>width$}  ");
+    let contents: Vec<&str> = function
+        .lines
+        .iter()
+        .map(|line| line.contents.as_str())
+        .collect();
+    render_table(out, &headers, &minimums, &rows, &contents, 1);
+}
+
+/// Right-aligned figure columns, then the source line: the shape of line_profiler's and
+/// memory_profiler's tables. `gap` spaces separate the columns.
+pub(crate) fn render_table(
+    out: &mut String,
+    headers: &[&str],
+    minimums: &[usize],
+    rows: &[Vec<String>],
+    contents: &[&str],
+    gap: usize,
+) {
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .chain([headers[column].len(), minimums[column]])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = &str>, text: &str| {
+        let mut line = String::new();
+        for (cell, width) in cells.zip(&widths) {
+            let _ = write!(line, "{cell:>width$}{:gap$}", "");
         }
-        let _ = write!(text, "{contents}");
-        text.trim_end().to_string()
+        let _ = write!(line, " {text}");
+        line.trim_end().to_string()
     };
-    let header = format_row(headers, "Line Contents");
+    let header = line(&mut headers.iter().copied(), "Line Contents");
     let _ = writeln!(out, "{header}");
-    let _ = writeln!(out, "{}", "=".repeat(header.len()));
-    for (row, line) in rows.iter().zip(&function.lines) {
-        let cells = [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]].map(String::as_str);
-        let _ = writeln!(out, "{}", format_row(cells, &line.contents));
+    let _ = writeln!(out, "{}", "=".repeat(header.chars().count()));
+    for (row, text) in rows.iter().zip(contents) {
+        let _ = writeln!(out, "{}", line(&mut row.iter().map(String::as_str), text));
     }
 }
 
@@ -254,7 +212,7 @@ pub fn bytes(value: f64) -> String {
     }
 }
 
-fn calls(function: &FunctionProfile) -> String {
+pub(crate) fn calls(function: &FunctionProfile) -> String {
     if function.primitive_calls == function.calls {
         function.calls.to_string()
     } else {
