@@ -1,0 +1,107 @@
+//! The call graph of a known program is exactly right: paths, callers and callees, recursion
+//! and threads.
+
+use std::collections::HashMap;
+
+use hiperf::graph::edges;
+
+#[hiperf::profile]
+fn leaf() -> u32 {
+    1
+}
+
+#[hiperf::profile]
+fn branch(n: u32) -> u32 {
+    let mut total = 0;
+    for _ in 0..n {
+        total += leaf();
+    }
+    total
+}
+
+#[hiperf::profile]
+fn root() -> u32 {
+    let a = branch(3);
+    let b = branch(2);
+    a + b + leaf()
+}
+
+#[hiperf::profile]
+fn countdown(n: u32) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    1 + countdown(n - 1)
+}
+
+#[test]
+fn paths_edges_and_recursion_match_the_program() {
+    assert_eq!(root(), 6);
+    assert_eq!(std::thread::spawn(root).join().unwrap(), 6);
+    assert_eq!(countdown(4), 4);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = hiperf::take(Default::default());
+    let index: HashMap<&str, u32> =
+        profile.functions.iter().enumerate().map(|(i, f)| (f.name.as_str(), i as u32)).collect();
+    let path = |names: &[&str]| names.iter().map(|n| index[n]).collect::<Vec<u32>>();
+    let calls: HashMap<Vec<u32>, u64> = profile.paths.iter().map(|p| (p.stack.clone(), p.calls)).collect();
+    assert_eq!(calls[&path(&["root"])], 2);
+    assert_eq!(calls[&path(&["root", "branch"])], 4);
+    assert_eq!(calls[&path(&["root", "branch", "leaf"])], 10);
+    assert_eq!(calls[&path(&["root", "leaf"])], 2);
+    for depth in 1..=5 {
+        assert_eq!(calls[&vec![index["countdown"]; depth]], 1, "countdown at depth {depth}");
+    }
+    let related: Vec<_> = profile.paths.iter().filter(|p| p.stack.iter().any(|&f| f == index["root"] || f == index["countdown"])).collect();
+    assert_eq!(related.len(), 4 + 5, "no other path: {related:?}");
+
+    let edges = edges(&profile.paths);
+    let edge = |caller: Option<&str>, callee: &str| {
+        edges
+            .iter()
+            .find(|e| e.caller == caller.map(|c| index[c]) && e.callee == index[callee])
+            .map_or(0, |e| e.calls)
+    };
+    assert_eq!(edge(Some("branch"), "leaf"), 10);
+    assert_eq!(edge(Some("root"), "leaf"), 2);
+    assert_eq!(edge(Some("root"), "branch"), 4);
+    assert_eq!(edge(None, "root"), 2);
+    assert_eq!(edge(Some("countdown"), "countdown"), 4);
+    assert_eq!(edge(None, "countdown"), 1);
+
+    let countdown = &profile.functions[index["countdown"] as usize];
+    assert_eq!((countdown.calls, countdown.primitive_calls), (5, 1));
+    // Recursion is not counted twice: the self times add up to the outermost call's time.
+    assert!((countdown.self_ns - countdown.cumulative_ns).abs() <= countdown.cumulative_ns * 1e-9 + 1.0);
+    let root_profile = &profile.functions[index["root"] as usize];
+    assert_eq!(root_profile.threads, 2);
+    assert!(root_profile.self_ns < root_profile.cumulative_ns);
+    let text = hiperf::report::render_calls(&profile, "ncalls".parse().unwrap());
+    let leaf_row = text.lines().position(|l| l.ends_with("(leaf)")).unwrap();
+    let root_row = text.lines().position(|l| l.ends_with("(root)")).unwrap();
+    assert!(leaf_row < root_row, "sorted by calls:\n{text}");
+    assert!(text.contains("5/1"), "{text}");
+}
+
+#[test]
+fn every_call_is_logged_for_the_timeline() {
+    for _ in 0..3 {
+        leaf_for_timeline();
+    }
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = hiperf::take(Default::default());
+    let function = profile.functions.iter().position(|f| f.name == "leaf_for_timeline").unwrap() as u32;
+    let timeline = hiperf::snapshot::timeline();
+    let events: Vec<_> = timeline.tracks.iter().flat_map(|t| &t.events).filter(|e| e.function == function).collect();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.duration_ns >= 0.0 && e.start_ns >= 0.0));
+}
+
+#[hiperf::profile]
+fn leaf_for_timeline() -> u32 {
+    2
+}
