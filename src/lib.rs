@@ -25,7 +25,7 @@
 //! stderr), `HIPERF_JSON=PATH` (the profile as JSON, schema `hiperf.profile/1`),
 //! `HIPERF_SUBTRACT_PROBE=1` (subtract the calibrated probe cost from line times).
 
-pub use hiperf_macros::{main, memit, profile};
+pub use hiperf_macros::{main, memit, profile, skip};
 pub use hiperf_runtime::alloc as alloc_figures;
 pub use hiperf_runtime::alloc::Alloc;
 pub use hiperf_runtime::memit::{Memit, measure as measure_memory};

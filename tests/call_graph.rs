@@ -43,18 +43,38 @@ fn paths_edges_and_recursion_match_the_program() {
         return;
     }
     let profile = hiperf::take(Default::default());
-    let index: HashMap<&str, u32> =
-        profile.functions.iter().enumerate().map(|(i, f)| (f.name.as_str(), i as u32)).collect();
+    let index: HashMap<&str, u32> = profile
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i as u32))
+        .collect();
     let path = |names: &[&str]| names.iter().map(|n| index[n]).collect::<Vec<u32>>();
-    let calls: HashMap<Vec<u32>, u64> = profile.paths.iter().map(|p| (p.stack.clone(), p.calls)).collect();
+    let calls: HashMap<Vec<u32>, u64> = profile
+        .paths
+        .iter()
+        .map(|p| (p.stack.clone(), p.calls))
+        .collect();
     assert_eq!(calls[&path(&["root"])], 2);
     assert_eq!(calls[&path(&["root", "branch"])], 4);
     assert_eq!(calls[&path(&["root", "branch", "leaf"])], 10);
     assert_eq!(calls[&path(&["root", "leaf"])], 2);
     for depth in 1..=5 {
-        assert_eq!(calls[&vec![index["countdown"]; depth]], 1, "countdown at depth {depth}");
+        assert_eq!(
+            calls[&vec![index["countdown"]; depth]],
+            1,
+            "countdown at depth {depth}"
+        );
     }
-    let related: Vec<_> = profile.paths.iter().filter(|p| p.stack.iter().any(|&f| f == index["root"] || f == index["countdown"])).collect();
+    let related: Vec<_> = profile
+        .paths
+        .iter()
+        .filter(|p| {
+            p.stack
+                .iter()
+                .any(|&f| f == index["root"] || f == index["countdown"])
+        })
+        .collect();
     assert_eq!(related.len(), 4 + 5, "no other path: {related:?}");
 
     let edges = edges(&profile.paths);
@@ -74,7 +94,9 @@ fn paths_edges_and_recursion_match_the_program() {
     let countdown = &profile.functions[index["countdown"] as usize];
     assert_eq!((countdown.calls, countdown.primitive_calls), (5, 1));
     // Recursion is not counted twice: the self times add up to the outermost call's time.
-    assert!((countdown.self_ns - countdown.cumulative_ns).abs() <= countdown.cumulative_ns * 1e-9 + 1.0);
+    assert!(
+        (countdown.self_ns - countdown.cumulative_ns).abs() <= countdown.cumulative_ns * 1e-9 + 1.0
+    );
     let root_profile = &profile.functions[index["root"] as usize];
     assert_eq!(root_profile.threads, 2);
     assert!(root_profile.self_ns < root_profile.cumulative_ns);
@@ -94,11 +116,24 @@ fn every_call_is_logged_for_the_timeline() {
         return;
     }
     let profile = hiperf::take(Default::default());
-    let function = profile.functions.iter().position(|f| f.name == "leaf_for_timeline").unwrap() as u32;
+    let function = profile
+        .functions
+        .iter()
+        .position(|f| f.name == "leaf_for_timeline")
+        .unwrap() as u32;
     let timeline = hiperf::snapshot::timeline();
-    let events: Vec<_> = timeline.tracks.iter().flat_map(|t| &t.events).filter(|e| e.function == function).collect();
+    let events: Vec<_> = timeline
+        .tracks
+        .iter()
+        .flat_map(|t| &t.events)
+        .filter(|e| e.function == function)
+        .collect();
     assert_eq!(events.len(), 3);
-    assert!(events.iter().all(|e| e.duration_ns >= 0.0 && e.start_ns >= 0.0));
+    assert!(
+        events
+            .iter()
+            .all(|e| e.duration_ns >= 0.0 && e.start_ns >= 0.0)
+    );
 }
 
 #[hiperf::profile]

@@ -76,6 +76,7 @@ pub fn timed_await(base: Expr) -> Expr {
 }
 
 /// What the probe records.
+#[derive(Clone, Copy)]
 pub struct Measures {
     pub time: bool,
     pub memory: bool,

@@ -5,11 +5,14 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, ExprForLoop, ExprIf, ExprMatch, ExprWhile, Stmt, parse_quote};
+use syn::{
+    Block, Expr, ExprForLoop, ExprIf, ExprMatch, ExprWhile, ImplItem, ItemFn, ItemImpl, ItemMod,
+    Stmt, parse_quote,
+};
 
 use crate::args;
 use crate::emit::{self, Measures, SiteDescription};
-use crate::parse::{self, Attribute, line};
+use crate::parse::{self, Attribute, Target, line};
 
 /// Expands one attribute; on a mistake, the error and the untouched item, so that the user
 /// sees one error and no cascade.
@@ -18,44 +21,73 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
         Ok(options) => options,
         Err(error) => return with_item(error, item),
     };
-    let function = match parse::function(attribute, item.clone()) {
-        Ok(function) => function,
+    let target = match parse::target(attribute, item.clone()) {
+        Ok(target) => target,
         Err(error) => return with_item(error, item),
     };
+    if let (Some(name), Target::Impl(_) | Target::Module(_)) = (&options.name, &target) {
+        let message = "`name` names one function; in an `impl` block or a module each function keeps its own name";
+        return with_item(syn::Error::new(name.span(), message), item);
+    }
     if !cfg!(feature = "enable") {
         return item;
     }
-    let mut item = function.item;
-    if attribute == Attribute::Main {
-        // Input:  fn main() { body }
-        // Output: fn main() { let guard = ReportGuard::new(); body }
-        item.block.stmts.insert(0, emit::report_guard());
-        return item.into_token_stream();
+    let measures = Measures {
+        time: attribute == Attribute::Profile,
+        memory: attribute == Attribute::Memit,
+    };
+    match target {
+        Target::Function(function) => {
+            let mut item = function.item;
+            if attribute == Attribute::Main {
+                // Input:  fn main() { body }
+                // Output: fn main() { let guard = ReportGuard::new(); body }
+                item.block.stmts.insert(0, emit::report_guard());
+                return item.into_token_stream();
+            }
+            let name = options
+                .name
+                .map_or_else(|| item.sig.ident.to_string(), |name| name.value());
+            instrument(
+                &mut item,
+                Measures {
+                    time: function.time,
+                    memory: function.memory,
+                },
+                &name,
+            );
+            item.into_token_stream()
+        }
+        Target::Impl(mut item_impl) => {
+            instrument_impl(&mut item_impl, measures);
+            item_impl.into_token_stream()
+        }
+        Target::Module(mut module) => {
+            instrument_module(&mut module, measures);
+            module.into_token_stream()
+        }
     }
-    // Input:  fn f(..) -> R { stmt_1; ..; tail }
-    // Output: fn f(..) -> R { site!(..); let frame = Frame::enter(..); mark(1); stmt_1; ..; mark(n); tail }
+}
+
+/// Input:  fn f(..) -> R { stmt_1; ..; tail }
+/// Output: fn f(..) -> R { site!(..); let frame = Frame::enter(.., first slot); stmt_1; ..; mark(n); tail }
+fn instrument(item: &mut ItemFn, measures: Measures, name: &str) {
     let fn_line = line(item.sig.fn_token.span);
-    let source = parse::source(&item);
+    let source = parse::source(item);
     let mut instrumenter = Instrumenter {
         slot_lines: vec![fn_line],
         line: fn_line,
-        times_awaits: item.sig.asyncness.is_some() && function.time,
+        times_awaits: item.sig.asyncness.is_some() && measures.time,
     };
     // Line 0 as the enclosing line: the body's first statement is marked even on the `fn` line.
     instrumenter.instrument_block(&mut item.block, 0);
-    let name = options
-        .name
-        .map_or_else(|| item.sig.ident.to_string(), |name| name.value());
     let description = SiteDescription {
-        name: &name,
+        name,
         fn_line,
         source: &source,
         slot_lines: &instrumenter.slot_lines,
         is_async: item.sig.asyncness.is_some(),
-        measures: Measures {
-            time: function.time,
-            memory: function.memory,
-        },
+        measures,
     };
     // The entry reads the clock for the first mark too: drop that mark and let it start the line.
     let first_slot = item
@@ -69,7 +101,86 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
     }
     let prologue = emit::prologue(&description, first_slot);
     item.block.stmts.splice(0..0, prologue);
-    item.into_token_stream()
+}
+
+/// Whether a function inside an annotated `impl` block or module is instrumented: not when
+/// it opts out with `#[hiperf::skip]`, has its own attribute, or is a `const fn`.
+fn wanted(
+    attrs: &mut Vec<syn::Attribute>,
+    sig: &syn::Signature,
+    measures: Measures,
+) -> Option<Measures> {
+    if parse::take_skip(attrs) || parse::has_own_attribute(attrs) || sig.constness.is_some() {
+        return None;
+    }
+    // `#[memit]` does not apply to an `async fn` (its future moves between threads).
+    let memory = measures.memory && sig.asyncness.is_none();
+    (measures.time || memory).then_some(Measures {
+        time: measures.time,
+        memory,
+    })
+}
+
+/// Input:  #[profile] impl Type { fn a(&self) {..} #[hiperf::skip] fn b() {..} }
+/// Output: impl Type { fn a(&self) { probes.. } fn b() {..} }, `a` named `Type::a`.
+fn instrument_impl(item_impl: &mut ItemImpl, measures: Measures) {
+    let type_name = match &*item_impl.self_ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+    .unwrap_or_else(|| item_impl.self_ty.to_token_stream().to_string());
+    for impl_item in &mut item_impl.items {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        let Some(method_measures) = wanted(&mut method.attrs, &method.sig, measures) else {
+            continue;
+        };
+        let mut function = ItemFn {
+            attrs: std::mem::take(&mut method.attrs),
+            vis: method.vis.clone(),
+            sig: method.sig.clone(),
+            block: Box::new(std::mem::replace(&mut method.block, parse_quote!({}))),
+        };
+        instrument(
+            &mut function,
+            method_measures,
+            &format!("{type_name}::{}", method.sig.ident),
+        );
+        method.attrs = function.attrs;
+        method.block = *function.block;
+    }
+}
+
+/// Input:  #[profile] mod m { fn f() {..} impl T {..} mod inner {..} }
+/// Output: every function and method in it instrumented, nested inline modules included.
+fn instrument_module(module: &mut ItemMod, measures: Measures) {
+    let Some((_, items)) = &mut module.content else {
+        return;
+    };
+    for item in items {
+        match item {
+            syn::Item::Fn(function) => {
+                if let Some(function_measures) =
+                    wanted(&mut function.attrs, &function.sig, measures)
+                {
+                    let name = function.sig.ident.to_string();
+                    instrument(function, function_measures, &name);
+                }
+            }
+            syn::Item::Impl(item_impl) => {
+                if !parse::take_skip(&mut item_impl.attrs) {
+                    instrument_impl(item_impl, measures);
+                }
+            }
+            syn::Item::Mod(inner) if inner.content.is_some() => {
+                if !parse::take_skip(&mut inner.attrs) {
+                    instrument_module(inner, measures);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn with_item(error: syn::Error, item: TokenStream) -> TokenStream {

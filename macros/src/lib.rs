@@ -41,6 +41,19 @@ pub fn memit(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Attribute::Memit, args.into(), item.into()).into()
 }
 
+/// Leaves one function out of an annotated `impl` block or module (it is otherwise the
+/// identity: on its own it does nothing).
+#[proc_macro_attribute]
+pub fn skip(args: TokenStream, item: TokenStream) -> TokenStream {
+    if args.is_empty() {
+        return item;
+    }
+    let error = syn::Error::new(proc_macro2::Span::call_site(), "`#[skip]` takes no options")
+        .to_compile_error();
+    let item = proc_macro2::TokenStream::from(item);
+    quote::quote! { #error #item }.into()
+}
+
 /// Prints the report when `main` returns or unwinds (and writes the files the environment
 /// names: `HIPERF_JSON`, `HIPERF_REPORT`).
 #[proc_macro_attribute]

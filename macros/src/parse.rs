@@ -41,6 +41,61 @@ pub struct Function {
     pub memory: bool,
 }
 
+/// What an attribute is applied to.
+pub enum Target {
+    Function(Function),
+    /// `#[profile]` / `#[memit]` on an `impl` block: every method with a body.
+    Impl(syn::ItemImpl),
+    /// `#[profile]` / `#[memit]` on an inline module: every function and method in it.
+    Module(syn::ItemMod),
+}
+
+/// Parses the item under `attribute`: a function, or (for `#[profile]` and `#[memit]`) an
+/// `impl` block or an inline module.
+pub fn target(attribute: Attribute, tokens: TokenStream) -> syn::Result<Target> {
+    if attribute != Attribute::Main {
+        match syn::parse2::<Item>(tokens.clone()) {
+            Ok(Item::Impl(item)) => return Ok(Target::Impl(item)),
+            Ok(Item::Mod(item)) if item.content.is_some() => return Ok(Target::Module(item)),
+            Ok(Item::Mod(item)) => {
+                let message = format!(
+                    "`#[{}]` on a module needs its body here (`mod {} {{ .. }}`), not in another file",
+                    attribute.name(),
+                    item.ident
+                );
+                return Err(syn::Error::new(item.mod_token.span, message));
+            }
+            _ => {}
+        }
+    }
+    function(attribute, tokens).map(Target::Function)
+}
+
+/// Whether `attrs` holds `#[hiperf::skip]` (or `#[skip]`), the opt-out inside an annotated
+/// `impl` block or module; removes it.
+pub fn take_skip(attrs: &mut Vec<syn::Attribute>) -> bool {
+    let before = attrs.len();
+    attrs.retain(|attr| !is_hiperf_attribute(attr, "skip"));
+    attrs.len() != before
+}
+
+/// Whether `attrs` holds its own `#[profile]` or `#[memit]`, which will expand by itself.
+pub fn has_own_attribute(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|attr| is_hiperf_attribute(attr, "profile") || is_hiperf_attribute(attr, "memit"))
+}
+
+fn is_hiperf_attribute(attr: &syn::Attribute, name: &str) -> bool {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments == [name] || segments == ["hiperf", name]
+}
+
 /// Parses the item under `attribute`, rejecting anything but a function with a body that can
 /// run at run time.
 pub fn function(attribute: Attribute, tokens: TokenStream) -> syn::Result<Function> {
@@ -93,16 +148,10 @@ fn take_stacked_attribute(function: &mut Function, attribute: Attribute) {
         _ => "profile",
     };
     let before = function.item.attrs.len();
-    function.item.attrs.retain(|attr| {
-        let segments: Vec<String> = attr
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        let is_other = segments == [other] || segments == ["hiperf", other];
-        !is_other
-    });
+    function
+        .item
+        .attrs
+        .retain(|attr| !is_hiperf_attribute(attr, other));
     if function.item.attrs.len() != before {
         function.time = true;
         function.memory = function.item.sig.asyncness.is_none();
@@ -125,8 +174,12 @@ fn not_a_function(attribute: Attribute, item: &Item) -> syn::Error {
         Item::Macro(_) => "a macro invocation",
         _ => "this item",
     };
+    let accepted = match attribute {
+        Attribute::Main => "a function",
+        _ => "a function, an `impl` block or an inline module",
+    };
     let message = format!(
-        "`#[{}]` can only be applied to a function with a body, not to {what}",
+        "`#[{}]` can only be applied to {accepted}, not to {what}",
         attribute.name()
     );
     syn::Error::new(keyword_span(item), message)
