@@ -4,6 +4,8 @@
 //! `cargo xtask test`: the test suite with profiling off, then on.
 
 mod bench;
+mod compare;
+mod flame;
 mod report;
 mod test;
 
@@ -31,6 +33,8 @@ enum Task {
     Bench(bench::Args),
     /// Run the test suite with profiling off, then on.
     Test(test::Args),
+    /// Compare two runs (report.json or a profile JSON): per workload, function and line.
+    Compare(compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         Task::Report(args) => report::run(&args),
         Task::Bench(args) => bench::run(&args),
         Task::Test(args) => test::run(&args),
+        Task::Compare(args) => compare::run(&args),
     };
     match result {
         Ok(code) => code,

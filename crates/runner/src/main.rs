@@ -49,6 +49,9 @@ struct RunArgs {
     /// Where to write the JSON report data.
     #[arg(long, value_name = "PATH")]
     json: PathBuf,
+    /// In the profiled build: where to write the Chrome trace of the calls (Perfetto).
+    #[arg(long, value_name = "PATH")]
+    trace: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,7 +145,16 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     progress.finish_and_clear();
     if hiperf::ENABLED {
-        report.profile = Some(hiperf::take(hiperf::snapshot::SnapshotOptions::from_env()));
+        let profile = hiperf::take(hiperf::snapshot::SnapshotOptions::from_env());
+        if let Some(path) = &args.trace {
+            let trace =
+                hiperf::report::render_chrome_trace(&profile, &hiperf::snapshot::timeline());
+            if let Err(error) = hiperf::report_files::write_atomically(path, trace.as_bytes()) {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        report.profile = Some(profile);
     }
     let json = match serde_json::to_vec_pretty(&report) {
         Ok(json) => json,

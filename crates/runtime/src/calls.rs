@@ -19,6 +19,8 @@ const MAX_CHUNKS: usize = 64;
 /// Events per chunk, and chunks per tree: the first 65,536 calls of each thread are logged.
 const CHUNK_EVENTS: usize = 4096;
 const MAX_EVENT_CHUNKS: usize = 16;
+/// The calls each thread logs for timelines; later ones are counted, not logged.
+pub const EVENTS_PER_THREAD: usize = CHUNK_EVENTS * MAX_EVENT_CHUNKS;
 
 /// The root of every tree (no site).
 pub const ROOT: u32 = 0;

@@ -15,7 +15,9 @@ use crate::snapshot::{self, Profile, SnapshotOptions};
 ///   (`HIPERF_REPORT=off` writes none);
 /// - `HIPERF_JSON=PATH` also writes the profile as JSON (schema `hiperf.profile/1`);
 /// - `HIPERF_SUBTRACT_PROBE=1` subtracts the calibrated probe cost from line times;
-/// - `HIPERF_SORT=cumulative|tottime|ncalls|name` orders the call table.
+/// - `HIPERF_SORT=cumulative|tottime|ncalls|name` orders the call table;
+/// - `HIPERF_FOLDED=PATH` writes folded stacks (for flame graphs);
+/// - `HIPERF_TRACE=PATH` writes a Chrome trace (opens in Perfetto and chrome://tracing).
 ///
 /// # Examples
 ///
@@ -58,6 +60,13 @@ pub fn finish() -> std::io::Result<()> {
         }),
         Err(_) => report::SortKey::default(),
     };
+    if let Some(path) = std::env::var_os("HIPERF_FOLDED") {
+        write_atomically(Path::new(&path), report::render_folded(&profile).as_bytes())?;
+    }
+    if let Some(path) = std::env::var_os("HIPERF_TRACE") {
+        let trace = report::render_chrome_trace(&profile, &crate::snapshot::timeline());
+        write_atomically(Path::new(&path), trace.as_bytes())?;
+    }
     let text = report::render_text(&profile, sort);
     match std::env::var_os("HIPERF_REPORT") {
         Some(target) if target == "off" => Ok(()),

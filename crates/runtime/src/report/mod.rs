@@ -5,9 +5,11 @@
 use std::fmt::Write;
 
 mod calls;
+mod export;
 mod memory;
 
 pub use calls::{SortKey, duration, label, render_callees, render_callers, render_calls};
+pub use export::{render_chrome_trace, render_folded};
 pub use memory::render_memory;
 
 use crate::snapshot::{FunctionProfile, LineProfile, Profile};

@@ -1,0 +1,83 @@
+//! Exports for other tools: folded stacks (flame graphs: inferno, speedscope) and Chrome
+//! Trace Event JSON (Perfetto, chrome://tracing). Pure: data in, text out.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use crate::calls::EVENTS_PER_THREAD;
+use crate::graph::{TRUNCATED, Timeline};
+use crate::snapshot::Profile;
+
+/// Folded stacks, one line per call path: `outer;inner;leaf SELF_NS`, the format of
+/// inferno's and Brendan Gregg's flame graph tools (the count is self time in nanoseconds).
+///
+/// # Examples
+///
+/// ```
+/// let profile = hiperf_runtime::snapshot::take(Default::default());
+/// let folded = hiperf_runtime::report::render_folded(&profile);
+/// assert!(folded.lines().all(|line| line.rsplit_once(' ').is_some()));
+/// ```
+pub fn render_folded(profile: &Profile) -> String {
+    let names: Vec<String> = profile
+        .functions
+        .iter()
+        .map(|f| format!("{}::{}", f.module_path, f.name).replace([';', ' '], "_"))
+        .collect();
+    let mut out = String::new();
+    for path in &profile.paths {
+        let self_ns = path.self_ns.round() as u64;
+        if self_ns == 0 {
+            continue;
+        }
+        let frames: Vec<&str> = path
+            .stack
+            .iter()
+            .map(|&index| match index {
+                TRUNCATED => "[call tree full]",
+                index => names.get(index as usize).map_or("?", String::as_str),
+            })
+            .collect();
+        let _ = writeln!(out, "{} {self_ns}", frames.join(";"));
+    }
+    out
+}
+
+/// Chrome Trace Event JSON: one complete ("X") event per logged call, one track per thread,
+/// times in microseconds from the first logged call. The file says how many calls were not
+/// logged (each thread logs its first 65,536 calls).
+pub fn render_chrome_trace(profile: &Profile, timeline: &Timeline) -> String {
+    let mut events = Vec::new();
+    for track in &timeline.tracks {
+        events.push(json!({
+            "name": "thread_name", "ph": "M", "pid": 1, "tid": track.track,
+            "args": { "name": format!("thread {}", track.track) }
+        }));
+        for event in &track.events {
+            let Some(function) = profile.functions.get(event.function as usize) else {
+                continue;
+            };
+            events.push(json!({
+                "name": function.name,
+                "cat": function.module_path,
+                "ph": "X",
+                "ts": event.start_ns / 1e3,
+                "dur": event.duration_ns / 1e3,
+                "pid": 1,
+                "tid": track.track,
+                "args": { "file": function.file, "line": function.line },
+            }));
+        }
+    }
+    let document = json!({
+        "traceEvents": Value::Array(events),
+        "displayTimeUnit": "ns",
+        "otherData": {
+            "producer": "hiperf",
+            "events_per_thread_cap": EVENTS_PER_THREAD,
+            "calls_not_logged": timeline.dropped_events,
+        },
+    });
+    serde_json::to_string(&document).unwrap_or_default()
+}
