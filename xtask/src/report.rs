@@ -2,10 +2,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use hiperf_report::model::RunReport;
+use hiperf_report::python::PythonComparison;
+use hiperf_report::supplement::{Supplement, utc_timestamp};
 
 use crate::{cargo, root, status};
+
+// The Python comparison is part of this task, so its module hangs here rather than in main.rs.
+#[path = "python.rs"]
+mod python;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,6 +31,10 @@ pub struct Args {
     /// Skip the profiled build: timings only, no line tables.
     #[arg(long)]
     no_profile: bool,
+    /// Also run the Python transcriptions of the book's naive programs (`python/`, needs
+    /// `python3`; numpy optional) and report the Rust/Python ratios.
+    #[arg(long)]
+    vs_python: bool,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
@@ -47,23 +58,57 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         Outcome::Ran(report) => report,
         Outcome::BadName => return Ok(ExitCode::from(2)),
     };
-    let mut report = timing;
+    let mut report = *timing;
     if let Some(runner) = &profiled_runner {
         eprintln!("Profiling the workloads (one run each, line tables on)...");
         let profiled_json = out.join("profiled.json");
         let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json)? else {
             return Ok(ExitCode::from(2));
         };
-        merge(&mut report, profiled);
+        merge(&mut report, *profiled);
     }
 
-    let text = hiperf_report::text::render(&report);
+    let python = args.vs_python.then(|| {
+        eprintln!("Running the Python transcriptions (--vs-python)...");
+        python::compare(&report, args.quick, args.runs)
+    });
+    let mut text = hiperf_report::text::render(&report);
+    if let Some(python) = &python {
+        text.push('\n');
+        text.push_str(&hiperf_report::python::render_text(python));
+    }
     print!("{text}");
+    let supplement = Supplement {
+        generated: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .map(|since| utc_timestamp(since.as_secs())),
+        python,
+    };
     let json =
         serde_json::to_vec_pretty(&report).map_err(|e| format!("cannot encode the report: {e}"))?;
     write(&out.join("report.txt"), text.as_bytes())?;
     write(&out.join("report.json"), &json)?;
-    eprintln!("\nWrote {}/report.{{txt,json}}", out.display());
+    write(
+        &out.join("report.md"),
+        hiperf_report::markdown::render_with(&report, &supplement).as_bytes(),
+    )?;
+    write(
+        &out.join("report.html"),
+        hiperf_report::html::render_with(&report, &supplement).as_bytes(),
+    )?;
+    if let Some(python) = &supplement.python {
+        let json = serde_json::to_vec_pretty(python)
+            .map_err(|e| format!("cannot encode the Python comparison: {e}"))?;
+        write(&out.join("vs-python.json"), &json)?;
+        eprintln!(
+            "\nWrote {}/report.{{txt,json,md,html}} and vs-python.json",
+            out.display()
+        );
+        warn_python_failures(python);
+    } else {
+        eprintln!("\nWrote {}/report.{{txt,json,md,html}}", out.display());
+    }
     if report.all_passed() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -106,7 +151,7 @@ fn build_runner(bin: &Path, profiled: bool) -> Result<PathBuf, String> {
 }
 
 enum Outcome {
-    Ran(RunReport),
+    Ran(Box<RunReport>),
     BadName,
 }
 
@@ -135,7 +180,7 @@ fn run_runner(runner: &Path, args: &Args, runs: u32, json: &Path) -> Result<Outc
     })?;
     let report: RunReport = serde_json::from_slice(&text)
         .map_err(|e| format!("cannot read {}: {e}", json.display()))?;
-    Ok(Outcome::Ran(report))
+    Ok(Outcome::Ran(Box::new(report)))
 }
 
 /// Takes the profiled run's line tables and timings (the profiler's overhead) into `report`.
@@ -157,8 +202,21 @@ fn merge(report: &mut RunReport, profiled: RunReport) {
     report.profile = profiled.profile;
 }
 
+/// A failed Python check means a transcription under `python/` is wrong, not the Rust: it is
+/// reported, and the exit code stays the Rust checks'.
+fn warn_python_failures(python: &PythonComparison) {
+    for run in python.runs.iter().filter(|run| !run.passed) {
+        eprintln!(
+            "warning: python/{} failed: {}; run `python3 python/{}` to see why",
+            run.program, run.message, run.program
+        );
+    }
+}
+
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let temporary = path.with_extension("tmp");
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
     std::fs::write(&temporary, bytes)
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -10,5 +10,11 @@
 //! assert!(text.contains("workload"));
 //! ```
 
+pub mod html;
+pub mod ladder;
+pub mod markdown;
 pub mod model;
+pub mod python;
+pub mod supplement;
+pub mod svg;
 pub mod text;

@@ -1,0 +1,219 @@
+//! `cargo xtask report --vs-python`: runs the project's Python transcriptions of the book's
+//! naive programs (`python/`) at the size of the Rust run and pairs each with its Rust
+//! workload. A missing `python3` or numpy is reported, never fatal.
+
+use std::path::Path;
+use std::process::Command;
+
+use hiperf_report::model::RunReport;
+use hiperf_report::python::{PythonComparison, PythonRun, SCHEMA, ScriptOutput};
+
+use crate::root;
+
+/// One Python program to run and the Rust workload it is compared with.
+struct Program {
+    /// The file under `python/`.
+    script: &'static str,
+    /// Its arguments (sizes).
+    args: Vec<String>,
+    /// The Rust workload's id.
+    workload: &'static str,
+    /// Factor from the Python size to the Rust size (1 when they match).
+    scale: f64,
+    /// Why the sizes differ, if they do.
+    note: String,
+    /// Whether the program imports numpy.
+    numpy: bool,
+}
+
+/// The programs at a size: the Rust runner's own parameters (see each workload's `parameters`).
+fn programs(quick: bool) -> Vec<Program> {
+    let program = |script, args: &[&str], workload| Program {
+        script,
+        args: args.iter().map(|a| (*a).to_string()).collect(),
+        workload,
+        scale: 1.0,
+        note: String::new(),
+        numpy: false,
+    };
+    if quick {
+        vec![
+            program("julia_pure.py", &["100", "300"], "ch02/julia/naive"),
+            program("linear_search.py", &["1"], "ch03/search/linear"),
+            program(
+                "diffusion_python.py",
+                &["64", "100"],
+                "ch06/diffusion/naive",
+            ),
+            Program {
+                numpy: true,
+                ..program(
+                    "diffusion_numpy.py",
+                    &["64", "100"],
+                    "ch06/diffusion/ndarray-roll-inplace",
+                )
+            },
+            program("norm_python.py", &["100000"], "ch06/norm-squared/naive"),
+        ]
+    } else {
+        vec![
+            program("julia_pure.py", &["1000", "300"], "ch02/julia/naive"),
+            Program {
+                scale: 100.0,
+                note: "Python ran each search 10 times, not the book's 1000 (about 0.4 s \
+                       instead of 40 s); its time is multiplied by 100"
+                    .to_string(),
+                ..program("linear_search.py", &["10"], "ch03/search/linear")
+            },
+            Program {
+                scale: (640.0 * 640.0) / (256.0 * 256.0),
+                note: "Python ran 256x256 for 500 steps (about 10 s; 640x640 takes about 64 s); \
+                       its time is multiplied by the cell ratio 640²/256² = 6.25"
+                    .to_string(),
+                ..program(
+                    "diffusion_python.py",
+                    &["256", "500"],
+                    "ch06/diffusion/naive",
+                )
+            },
+            Program {
+                numpy: true,
+                ..program(
+                    "diffusion_numpy.py",
+                    &["640", "500"],
+                    "ch06/diffusion/ndarray-roll-inplace",
+                )
+            },
+            program("norm_python.py", &["1000000"], "ch06/norm-squared/naive"),
+        ]
+    }
+}
+
+/// Runs every program whose Rust workload is in `report`, each timing its kernel `runs`
+/// times in one process.
+pub fn compare(report: &RunReport, quick: bool, runs: u32) -> PythonComparison {
+    let mut comparison = PythonComparison {
+        schema: SCHEMA.to_string(),
+        ..PythonComparison::default()
+    };
+    comparison.interpreter = output(Command::new("python3").arg("--version"));
+    if comparison.interpreter.is_none() {
+        comparison.notes.push(
+            "python3 is not on PATH, so no Python program ran; install Python 3 \
+             (`apt-get install python3`) and rerun with --vs-python"
+                .to_string(),
+        );
+        return comparison;
+    }
+    comparison.numpy = output(Command::new("python3").args([
+        "-c",
+        "import sys, numpy; sys.stdout.write(numpy.__version__)",
+    ]));
+    let folder = root().join("python");
+    let mut skipped_numpy = Vec::new();
+    let mut skipped_absent = Vec::new();
+    for program in programs(quick) {
+        let command_line = format!("{} {}", program.script, program.args.join(" "));
+        if program.numpy && comparison.numpy.is_none() {
+            skipped_numpy.push(command_line);
+            continue;
+        }
+        let Some(rust) = report.workloads.iter().find(|w| w.id == program.workload) else {
+            skipped_absent.push(command_line);
+            continue;
+        };
+        eprintln!(
+            "Python: {command_line} ({runs} timed call{})...",
+            plural(runs)
+        );
+        let mut run = PythonRun {
+            program: command_line,
+            workload: program.workload.to_string(),
+            seconds: None,
+            runs: Vec::new(),
+            result: String::new(),
+            passed: false,
+            message: String::new(),
+            rust_seconds: rust.seconds.as_ref().map(|s| s.median),
+            scale: program.scale,
+            note: program.note,
+        };
+        match run_script(&folder, program.script, &program.args, runs) {
+            Ok(measured) => {
+                run.seconds = Some(measured.seconds);
+                run.runs = measured.runs;
+                run.result = measured.result;
+                run.passed = true;
+            }
+            Err(message) => run.message = message,
+        }
+        comparison.runs.push(run);
+    }
+    if !skipped_numpy.is_empty() {
+        comparison.notes.push(format!(
+            "numpy does not import in {}, so {} did not run (`python3 -m pip install numpy` adds it)",
+            comparison.interpreter.as_deref().unwrap_or("python3"),
+            skipped_numpy.join(", ")
+        ));
+    }
+    if !skipped_absent.is_empty() {
+        comparison.notes.push(format!(
+            "{} did not run: its Rust workload was not selected (--only)",
+            skipped_absent.join(", ")
+        ));
+    }
+    comparison
+}
+
+fn plural(count: u32) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// The trimmed standard output (or, for `--version` of old Pythons, standard error) of a
+/// command that succeeded.
+fn output(command: &mut Command) -> Option<String> {
+    let output = command.output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = if output.stdout.is_empty() {
+        output.stderr
+    } else {
+        output.stdout
+    };
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+fn run_script(
+    folder: &Path,
+    script: &str,
+    args: &[String],
+    runs: u32,
+) -> Result<ScriptOutput, String> {
+    let output = Command::new("python3")
+        // No `__pycache__` in the source tree.
+        .arg("-B")
+        .arg(folder.join(script))
+        .args(args)
+        .args(["--repeat", &runs.to_string()])
+        .current_dir(folder)
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+        return Err(format!(
+            "exited with {}: {}",
+            output.status,
+            last.unwrap_or("no message").trim()
+        ));
+    }
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .ok_or("printed nothing")?;
+    serde_json::from_str(line).map_err(|e| format!("printed {line:?}, not the JSON line: {e}"))
+}
