@@ -169,12 +169,14 @@ fn instrument_module(module: &mut ItemMod, measures: Measures) {
                 }
             }
             syn::Item::Impl(item_impl) => {
-                if !parse::take_skip(&mut item_impl.attrs) {
+                let skipped = parse::take_skip(&mut item_impl.attrs);
+                if !skipped {
                     instrument_impl(item_impl, measures);
                 }
             }
-            syn::Item::Mod(inner) if inner.content.is_some() => {
-                if !parse::take_skip(&mut inner.attrs) {
+            syn::Item::Mod(inner) => {
+                let skipped = parse::take_skip(&mut inner.attrs);
+                if !skipped && inner.content.is_some() {
                     instrument_module(inner, measures);
                 }
             }

@@ -155,16 +155,15 @@ fn compare_workloads(
                 worse: change > 0.0,
             });
         }
-        if let (Some(old), Some(now)) = (&before.memory, &workload.memory) {
-            if now.peak_bytes != old.peak_bytes
-                && relative(old.peak_bytes as f64, now.peak_bytes as f64).abs() > threshold
-            {
-                findings.push(Finding {
-                    place: workload.id.clone(),
-                    what: format!("peak heap {} B -> {} B", old.peak_bytes, now.peak_bytes),
-                    worse: now.peak_bytes > old.peak_bytes,
-                });
-            }
+        if let (Some(old), Some(now)) = (&before.memory, &workload.memory)
+            && now.peak_bytes != old.peak_bytes
+            && relative(old.peak_bytes as f64, now.peak_bytes as f64).abs() > threshold
+        {
+            findings.push(Finding {
+                place: workload.id.clone(),
+                what: format!("peak heap {} B -> {} B", old.peak_bytes, now.peak_bytes),
+                worse: now.peak_bytes > old.peak_bytes,
+            });
         }
     }
 }

@@ -322,10 +322,10 @@ pub(crate) fn release_thread_tree() {
         let tree = context.tree.replace(ptr::null());
         context.node.set(ROOT);
         // SAFETY: a leaked tree this thread held.
-        if let Some(tree) = unsafe { tree.as_ref() } {
-            if !tree.internal.load(Relaxed) {
-                tree.in_use.store(false, Release);
-            }
+        if let Some(tree) = unsafe { tree.as_ref() }
+            && !tree.internal.load(Relaxed)
+        {
+            tree.in_use.store(false, Release);
         }
     });
 }

@@ -22,10 +22,8 @@ use crate::snapshot::{self, Profile, SnapshotOptions};
 /// # Examples
 ///
 /// ```
-/// fn main() {
-///     let _report = hiperf_runtime::output::ReportGuard::new();
-///     // ... the program ...
-/// }
+/// let _report = hiperf_runtime::output::ReportGuard::new();
+/// // ... the program; the report prints when `_report` goes out of scope ...
 /// ```
 #[derive(Debug, Default)]
 pub struct ReportGuard {

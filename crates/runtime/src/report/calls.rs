@@ -86,7 +86,7 @@ pub fn render_calls(profile: &Profile, sort: SortKey) -> String {
             functions.sort_by(|a, b| b.cumulative_ns.total_cmp(&a.cumulative_ns))
         }
         SortKey::Tottime => functions.sort_by(|a, b| b.self_ns.total_cmp(&a.self_ns)),
-        SortKey::Ncalls => functions.sort_by(|a, b| b.calls.cmp(&a.calls)),
+        SortKey::Ncalls => functions.sort_by_key(|f| std::cmp::Reverse(f.calls)),
         SortKey::Name => {
             functions.sort_by(|a, b| (&a.name, &a.file, a.line).cmp(&(&b.name, &b.file, b.line)))
         }
