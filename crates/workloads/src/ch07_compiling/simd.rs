@@ -1,0 +1,716 @@
+//! The Julia kernel on SIMD lanes: AVX-512F (8 f64 lanes) or AVX2 (4 lanes), chosen at run
+//! time, and a portable fallback with the same loop on plain arrays.
+//!
+//! The grid is cut into bands of a few rows and each band into tiles: one vector per row, one
+//! lane per column. The vectors of a tile are independent chains stepped in lockstep, so the
+//! core has several multiplies and adds in flight while each chain waits on its own latency
+//! (one step is a 9-cycle chain: multiply, subtract, add). A lane that escapes stops counting;
+//! the tile stops when no lane of any vector is still running, or at `maxiter`.
+//!
+//! Every lane computes exactly what the scalar kernel computes, in the same order and without
+//! FMA: `re² + im² < 4`, then `re' = (re² - im²) + c.re` and `im' = (re·im + re·im) + c.im`
+//! (`re·im + im·re` in `num-complex`, the same value). The outputs are bit for bit those of
+//! [`super::julia::calculate_z_expanded`].
+//!
+//! # Floating-point limit
+//!
+//! The 1000², 300-iteration grid takes 33,219,980 updates, each 3 multiplies and 5 adds
+//! (`re²`, `im²`, `re·im`, the test's `re² + im²`, `re² - im²`, `+ c.re`, the doubling,
+//! `+ c.im`): 265.8 Mflop. The development machine (AMD EPYC Zen 3, 2 cores, AVX2, no
+//! AVX-512) has two multiply and two add pipes of 4 f64 lanes per core; without FMA that is
+//! 16 flop per cycle per core. The clock, from a chain of dependent `vaddpd` (3-cycle
+//! latency), is 2.93 GHz, and a loop of 6 independent `vmulpd` and 6 independent `vaddpd`
+//! chains measured 11.5 vector operations per ns on one core (46 Gflop/s, 98% of 4 per cycle).
+//! The limit is therefore 2 × 2.93 GHz × 16 = 93.8 Gflop/s, and the kernel cannot take less
+//! than 265.8 Mflop / 93.8 Gflop/s = 2.83 ms on both cores. The count and the escape test add
+//! 2 to 3 non-flop vector operations per step on the same pipes, and a tile keeps stepping
+//! its finished lanes until its slowest lane is done (4×4 tiles waste 22% of their lanes on
+//! this grid), so about 5 ms is what this design can reach.
+
+use num_complex::Complex64;
+use rayon::prelude::*;
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// The widest vector any instruction set here uses, in f64 lanes: the size of the buffers a
+/// tile is loaded from and stored to.
+const MAX_LANES: usize = 8;
+
+/// A point outside the radius-2 circle: padding lanes fail their first test and count 0.
+const PADDING: Complex64 = Complex64 { re: 4.0, im: 0.0 };
+
+/// The instruction set a SIMD kernel runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstructionSet {
+    /// AVX-512F: 8 lanes, escape masks in mask registers.
+    Avx512,
+    /// AVX2: 4 lanes, escape masks as all-ones lanes.
+    Avx2,
+    /// Plain Rust on arrays of 4 lanes, for any CPU.
+    Portable,
+}
+
+impl InstructionSet {
+    /// The widest instruction set this CPU supports (and this build can use).
+    ///
+    /// ```
+    /// use hiperf_workloads::ch07_compiling::simd::InstructionSet;
+    ///
+    /// assert!(InstructionSet::detected().is_available());
+    /// ```
+    pub fn detected() -> Self {
+        [Self::Avx512, Self::Avx2]
+            .into_iter()
+            .find(|set| set.is_available())
+            .unwrap_or(Self::Portable)
+    }
+
+    /// Whether the CPU supports this instruction set. AVX-512 also needs a compiler of 1.89
+    /// or later, where its intrinsics are stable; older ones build without that path.
+    pub fn is_available(self) -> bool {
+        match self {
+            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+            Self::Avx512 => is_x86_feature_detected!("avx512f"),
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => is_x86_feature_detected!("avx2"),
+            Self::Portable => true,
+            #[allow(
+                unreachable_patterns,
+                reason = "reached on targets or compilers without the SIMD paths"
+            )]
+            _ => false,
+        }
+    }
+
+    /// Rows per band: the independent vectors a tile keeps in flight.
+    fn rows(self) -> usize {
+        match self {
+            // PERF: Zen 4 runs a 512-bit operation as two 256-bit halves, so two zmm chains keep
+            // as many lanes in flight as four ymm chains, with tiles of 2×8 instead of 4×8.
+            Self::Avx512 => 2,
+            Self::Avx2 | Self::Portable => 4,
+        }
+    }
+
+    /// Runs the kernel over one band (`zs` and `output` are `rows()` rows of `width`, or fewer
+    /// at the bottom of the grid).
+    fn band(self, maxiter: i32, zs: &[Complex64], width: usize, c: Complex64, output: &mut [i32]) {
+        assert!(self.is_available(), "{self:?} is not available on this CPU");
+        match self {
+            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+            // SAFETY: the assert above checked that the CPU supports AVX-512F.
+            Self::Avx512 => unsafe { band_avx512(maxiter, zs, width, c, output) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the assert above checked that the CPU supports AVX2.
+            Self::Avx2 => unsafe { band_avx2(maxiter, zs, width, c, output) },
+            _ => band(Portable, maxiter, zs, width, c, output),
+        }
+    }
+}
+
+/// The SIMD kernel on one core: escape counts of `zs`, a row-major grid `width` points wide,
+/// for the constant `c`, on the instruction set `set`.
+///
+/// # Panics
+///
+/// If `set` is not available on this CPU, or if `zs` is not a whole number of rows.
+///
+/// ```
+/// use hiperf_workloads::ch02_julia::{C, build_grid};
+/// use hiperf_workloads::ch07_compiling::simd::{InstructionSet, calculate_z_simd};
+///
+/// let (zs, _) = build_grid(100);
+/// let output = calculate_z_simd(InstructionSet::detected(), 300, &zs, 100, C);
+/// assert_eq!(output.iter().map(|&n| i64::from(n)).sum::<i64>(), 334_236);
+/// ```
+pub fn calculate_z_simd(
+    set: InstructionSet,
+    maxiter: i32,
+    zs: &[Complex64],
+    width: usize,
+    c: Complex64,
+) -> Vec<i32> {
+    let mut output = vec![0; zs.len()];
+    let band_len = band_len(set, zs, width, c);
+    for (zs, output) in zs.chunks(band_len).zip(output.chunks_mut(band_len)) {
+        set.band(maxiter, zs, width, c, output);
+    }
+    output
+}
+
+/// [`calculate_z_simd`] over rayon: the bands are the tasks, and work stealing hands the next
+/// band to whichever core is free (cost per band varies from a few to 300 steps per point).
+///
+/// # Panics
+///
+/// As [`calculate_z_simd`].
+pub fn calculate_z_simd_rayon(
+    set: InstructionSet,
+    maxiter: i32,
+    zs: &[Complex64],
+    width: usize,
+    c: Complex64,
+) -> Vec<i32> {
+    let mut output = vec![0; zs.len()];
+    let band_len = band_len(set, zs, width, c);
+    output
+        .par_chunks_mut(band_len)
+        .zip(zs.par_chunks(band_len))
+        .for_each(|(output, zs)| set.band(maxiter, zs, width, c, output));
+    output
+}
+
+/// Points per band, after checking the shape and the constant.
+fn band_len(set: InstructionSet, zs: &[Complex64], width: usize, c: Complex64) -> usize {
+    assert!(
+        width > 0 && zs.len().is_multiple_of(width),
+        "{} points do not make rows of {width}",
+        zs.len()
+    );
+    // The lanes of a tile keep stepping after they escape, and stop counting only because an
+    // escaped point stays escaped: if |z| ≥ 2 ≥ |c| then |z² + c| ≥ |z|² - |c| ≥ 2, and beyond
+    // overflow the lanes hold infinities and NaNs, which fail `< 4`. With |c| ≤ 1 the margin
+    // (|z'| ≥ 3) dwarfs any rounding; the book's c has |c| = 0.757.
+    assert!(
+        c.norm_sqr() <= 1.0,
+        "the SIMD kernels need |c| <= 1, got {c}"
+    );
+    width * set.rows()
+}
+
+/// One instruction set's vector of f64 lanes, with the operations the kernel needs.
+///
+/// Rows go in pairs: the escape masks of two rows are merged into one [`Lanes::PairMask`] and
+/// counted together in one [`Lanes::Counts`], which on AVX2 halves the registers the counts
+/// hold (4 rows × 2 coordinates + 2 count registers + constants fit in 16 ymm registers; with
+/// one count register per row the loop spilled its state to the stack).
+///
+/// A value of an implementing type is a proof that its instruction set is enabled where the
+/// value is used: the SIMD types are created only inside their `#[target_feature]` function.
+trait Lanes: Copy {
+    /// f64 lanes per vector.
+    const WIDTH: usize;
+    /// A vector of f64.
+    type Float: Copy;
+    /// Which lanes of one vector passed a test.
+    type Mask: Copy;
+    /// Which lanes of two vectors passed a test.
+    type PairMask: Copy;
+    /// Per-lane escape counts of two vectors.
+    type Counts: Copy;
+
+    fn splat(self, value: f64) -> Self::Float;
+    fn load(self, values: &[f64; MAX_LANES]) -> Self::Float;
+    /// The real and imaginary parts of `WIDTH` points, lane `k` from `points[k]`.
+    #[inline(always)]
+    fn load_points(self, points: &[Complex64]) -> (Self::Float, Self::Float) {
+        let mut re = [0.0; MAX_LANES];
+        let mut im = [0.0; MAX_LANES];
+        for (lane, z) in points[..Self::WIDTH].iter().enumerate() {
+            re[lane] = z.re;
+            im[lane] = z.im;
+        }
+        (self.load(&re), self.load(&im))
+    }
+    fn add(self, a: Self::Float, b: Self::Float) -> Self::Float;
+    fn sub(self, a: Self::Float, b: Self::Float) -> Self::Float;
+    fn mul(self, a: Self::Float, b: Self::Float) -> Self::Float;
+    /// `a < b`, false where either is NaN.
+    fn below(self, a: Self::Float, b: Self::Float) -> Self::Mask;
+    fn pair(self, first: Self::Mask, second: Self::Mask) -> Self::PairMask;
+    fn either(self, a: Self::PairMask, b: Self::PairMask) -> Self::PairMask;
+    fn any(self, mask: Self::PairMask) -> bool;
+    fn no_counts(self) -> Self::Counts;
+    /// Adds one to the lanes of `running`.
+    fn count(self, counts: Self::Counts, running: Self::PairMask) -> Self::Counts;
+    /// The counts of the first vector's lanes, then the second's.
+    fn store(
+        self,
+        counts: Self::Counts,
+        first: &mut [i32; MAX_LANES],
+        second: &mut [i32; MAX_LANES],
+    );
+}
+
+/// The kernel over one band, for any instruction set: tiles of 2 or 4 vectors, each stepped
+/// until none of its lanes runs.
+#[inline(always)]
+fn band<L: Lanes>(
+    isa: L,
+    maxiter: i32,
+    zs: &[Complex64],
+    width: usize,
+    c: Complex64,
+    output: &mut [i32],
+) {
+    // A short band at the bottom of the grid is padded to 2 or 4 rows.
+    match zs.len() / width {
+        1 | 2 => band_of::<L, 1>(isa, maxiter, zs, width, c, output),
+        3 | 4 => band_of::<L, 2>(isa, maxiter, zs, width, c, output),
+        rows => unreachable!("bands have at most 4 rows, got {rows}"),
+    }
+}
+
+/// One band of up to `2 * PAIRS` rows.
+#[inline(always)]
+fn band_of<L: Lanes, const PAIRS: usize>(
+    isa: L,
+    maxiter: i32,
+    zs: &[Complex64],
+    width: usize,
+    c: Complex64,
+    output: &mut [i32],
+) {
+    let rows = zs.len() / width;
+    let four = isa.splat(4.0);
+    let c_re = isa.splat(c.re);
+    let c_im = isa.splat(c.im);
+    let mut count_buffers = [[0; MAX_LANES]; 2];
+    for column in (0..width).step_by(L::WIDTH) {
+        let lanes = L::WIDTH.min(width - column);
+        // Row `2 * pair + half` of the band is `re[pair][half]`, `im[pair][half]`.
+        let mut re = [[isa.splat(0.0); 2]; PAIRS];
+        let mut im = [[isa.splat(0.0); 2]; PAIRS];
+        for row in 0..2 * PAIRS {
+            let start = row * width + column;
+            let (x, y) = if row < rows && lanes == L::WIDTH {
+                isa.load_points(&zs[start..start + L::WIDTH])
+            } else {
+                let mut padded = [PADDING; MAX_LANES];
+                if row < rows {
+                    padded[..lanes].copy_from_slice(&zs[start..start + lanes]);
+                }
+                isa.load_points(&padded[..L::WIDTH])
+            };
+            re[row / 2][row % 2] = x;
+            im[row / 2][row % 2] = y;
+        }
+        let mut counts = [isa.no_counts(); PAIRS];
+        // Whether any lane ran in the previous step (every lane may run in the first).
+        let mut any_running = true;
+        for _ in 0..maxiter {
+            // PERF: the exit test comes first, on the previous step's masks. Tested after the
+            // update, it lets the compiler sink the update below the branch, which keeps `re²`
+            // and `im²` alive across it and spills the tile's state to the stack.
+            if !any_running {
+                break;
+            }
+            let mut running = [isa.pair(isa.below(four, four), isa.below(four, four)); PAIRS];
+            for pair in 0..PAIRS {
+                let mut passed = [isa.below(four, four); 2];
+                for half in 0..2 {
+                    let (x, y) = (re[pair][half], im[pair][half]);
+                    let x2 = isa.mul(x, x);
+                    let y2 = isa.mul(y, y);
+                    passed[half] = isa.below(isa.add(x2, y2), four);
+                    let product = isa.mul(x, y);
+                    re[pair][half] = isa.add(isa.sub(x2, y2), c_re);
+                    im[pair][half] = isa.add(isa.add(product, product), c_im);
+                }
+                running[pair] = isa.pair(passed[0], passed[1]);
+                counts[pair] = isa.count(counts[pair], running[pair]);
+            }
+            any_running = isa.any(
+                running[1..]
+                    .iter()
+                    .fold(running[0], |any, &mask| isa.either(any, mask)),
+            );
+        }
+        for (pair, &counts) in counts.iter().enumerate() {
+            let [first, second] = &mut count_buffers;
+            isa.store(counts, first, second);
+            for (half, buffer) in count_buffers.iter().enumerate() {
+                let row = 2 * pair + half;
+                let start = row * width + column;
+                if row < rows && lanes == L::WIDTH {
+                    // PERF: a length known at compile time is a few moves, not a `memcpy` call.
+                    output[start..start + L::WIDTH].copy_from_slice(&buffer[..L::WIDTH]);
+                } else if row < rows {
+                    output[start..start + lanes].copy_from_slice(&buffer[..lanes]);
+                }
+            }
+        }
+    }
+}
+
+/// Plain arrays: LLVM turns these loops into whatever the baseline target has (SSE2 on x86-64).
+#[derive(Clone, Copy, Debug)]
+struct Portable;
+
+impl Lanes for Portable {
+    const WIDTH: usize = 4;
+    type Float = [f64; 4];
+    type Mask = [bool; 4];
+    type PairMask = [bool; 8];
+    type Counts = [i32; 8];
+
+    #[inline(always)]
+    fn splat(self, value: f64) -> [f64; 4] {
+        [value; 4]
+    }
+    #[inline(always)]
+    fn load(self, values: &[f64; MAX_LANES]) -> [f64; 4] {
+        std::array::from_fn(|lane| values[lane])
+    }
+    #[inline(always)]
+    fn add(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|lane| a[lane] + b[lane])
+    }
+    #[inline(always)]
+    fn sub(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|lane| a[lane] - b[lane])
+    }
+    #[inline(always)]
+    fn mul(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|lane| a[lane] * b[lane])
+    }
+    #[inline(always)]
+    fn below(self, a: [f64; 4], b: [f64; 4]) -> [bool; 4] {
+        std::array::from_fn(|lane| a[lane] < b[lane])
+    }
+    #[inline(always)]
+    fn pair(self, first: [bool; 4], second: [bool; 4]) -> [bool; 8] {
+        std::array::from_fn(|lane| {
+            if lane < 4 {
+                first[lane]
+            } else {
+                second[lane - 4]
+            }
+        })
+    }
+    #[inline(always)]
+    fn either(self, a: [bool; 8], b: [bool; 8]) -> [bool; 8] {
+        std::array::from_fn(|lane| a[lane] | b[lane])
+    }
+    #[inline(always)]
+    fn any(self, mask: [bool; 8]) -> bool {
+        mask.iter().fold(false, |any, &lane| any | lane)
+    }
+    #[inline(always)]
+    fn no_counts(self) -> [i32; 8] {
+        [0; 8]
+    }
+    #[inline(always)]
+    fn count(self, counts: [i32; 8], running: [bool; 8]) -> [i32; 8] {
+        std::array::from_fn(|lane| counts[lane] + i32::from(running[lane]))
+    }
+    #[inline(always)]
+    fn store(self, counts: [i32; 8], first: &mut [i32; MAX_LANES], second: &mut [i32; MAX_LANES]) {
+        first[..4].copy_from_slice(&counts[..4]);
+        second[..4].copy_from_slice(&counts[4..]);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn band_avx2(maxiter: i32, zs: &[Complex64], width: usize, c: Complex64, output: &mut [i32]) {
+    band(Avx2(()), maxiter, zs, width, c, output);
+}
+
+/// AVX2 lanes; created only in [`band_avx2`], so every method runs with AVX2 enabled.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+struct Avx2(());
+
+// SAFETY (every block below): an `Avx2` value exists only inside `band_avx2`, a
+// `#[target_feature(enable = "avx2")]` function called after detecting AVX2; the methods are
+// inlined there. The loads and stores are of whole buffers of `MAX_LANES` ≥ 8 elements.
+#[cfg(target_arch = "x86_64")]
+impl Lanes for Avx2 {
+    const WIDTH: usize = 4;
+    type Float = __m256d;
+    /// All-ones lanes where the test passed.
+    type Mask = __m256d;
+    /// 8 i32 lanes, -1 where the test passed: lane `2k` is the first vector's lane `k`, lane
+    /// `2k + 1` the second's.
+    type PairMask = __m256i;
+    /// 8 i32 lanes, in the order of [`Self::PairMask`].
+    type Counts = __m256i;
+
+    #[inline(always)]
+    fn splat(self, value: f64) -> __m256d {
+        unsafe { _mm256_set1_pd(value) }
+    }
+    #[inline(always)]
+    fn load(self, values: &[f64; MAX_LANES]) -> __m256d {
+        unsafe { _mm256_loadu_pd(values.as_ptr()) }
+    }
+    #[inline(always)]
+    fn load_points(self, points: &[Complex64]) -> (__m256d, __m256d) {
+        // `Complex64` is `#[repr(C)]` `{ re, im }`: 4 points are 8 contiguous f64 (the slice
+        // below panics if there are fewer).
+        let pointer = points[..4].as_ptr().cast::<f64>();
+        unsafe {
+            let low = _mm256_loadu_pd(pointer); // re0 im0 re1 im1
+            let high = _mm256_loadu_pd(pointer.add(4)); // re2 im2 re3 im3
+            // Unpacking works within 128-bit halves: re0 re2 re1 re3, then lanes 1 and 2 swap.
+            let re = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpacklo_pd(low, high));
+            let im = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpackhi_pd(low, high));
+            (re, im)
+        }
+    }
+    #[inline(always)]
+    fn add(self, a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_add_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_sub_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn below(self, a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn pair(self, first: __m256d, second: __m256d) -> __m256i {
+        // PERF: each 64-bit mask lane is all ones or all zeros, so either 32-bit half stands for
+        // it: one blend merges two rows' masks.
+        unsafe {
+            _mm256_castps_si256(_mm256_blend_ps::<0b1010_1010>(
+                _mm256_castpd_ps(first),
+                _mm256_castpd_ps(second),
+            ))
+        }
+    }
+    #[inline(always)]
+    fn either(self, a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_or_si256(a, b) }
+    }
+    #[inline(always)]
+    fn any(self, mask: __m256i) -> bool {
+        unsafe { _mm256_testz_si256(mask, mask) == 0 }
+    }
+    #[inline(always)]
+    fn no_counts(self) -> __m256i {
+        unsafe { _mm256_setzero_si256() }
+    }
+    #[inline(always)]
+    fn count(self, counts: __m256i, running: __m256i) -> __m256i {
+        // PERF: a passed lane is -1, so subtracting the mask counts it: one integer operation.
+        unsafe { _mm256_sub_epi32(counts, running) }
+    }
+    #[inline(always)]
+    fn store(self, counts: __m256i, first: &mut [i32; MAX_LANES], second: &mut [i32; MAX_LANES]) {
+        unsafe {
+            // Even i32 lanes to the low half, odd ones to the high half.
+            let split =
+                _mm256_permutevar8x32_epi32(counts, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+            _mm_storeu_si128(first.as_mut_ptr().cast(), _mm256_castsi256_si128(split));
+            _mm_storeu_si128(
+                second.as_mut_ptr().cast(),
+                _mm256_extracti128_si256::<1>(split),
+            );
+        }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+#[allow(
+    clippy::incompatible_msrv,
+    reason = "compiled only by rustc 1.89 or later, where AVX-512 is stable (`hiperf_avx512`, from build.rs)"
+)]
+#[target_feature(enable = "avx512f")]
+fn band_avx512(maxiter: i32, zs: &[Complex64], width: usize, c: Complex64, output: &mut [i32]) {
+    band(Avx512(()), maxiter, zs, width, c, output);
+}
+
+/// AVX-512F lanes; created only in [`band_avx512`], so every method runs with AVX-512F enabled.
+#[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+#[derive(Clone, Copy, Debug)]
+struct Avx512(());
+
+// SAFETY (every block below): an `Avx512` value exists only inside `band_avx512`, a
+// `#[target_feature(enable = "avx512f")]` function called after detecting AVX-512F; the methods
+// are inlined there. The loads and stores are of whole buffers of `MAX_LANES` = 8 elements.
+#[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+#[allow(
+    clippy::incompatible_msrv,
+    reason = "compiled only by rustc 1.89 or later, where AVX-512 is stable (`hiperf_avx512`, from build.rs)"
+)]
+impl Lanes for Avx512 {
+    const WIDTH: usize = 8;
+    type Float = __m512d;
+    type Mask = __mmask8;
+    /// The first vector's mask in the low byte, the second's in the high byte.
+    type PairMask = __mmask16;
+    /// 16 i32 lanes, in the order of [`Self::PairMask`].
+    type Counts = __m512i;
+
+    #[inline(always)]
+    fn splat(self, value: f64) -> __m512d {
+        unsafe { _mm512_set1_pd(value) }
+    }
+    #[inline(always)]
+    fn load(self, values: &[f64; MAX_LANES]) -> __m512d {
+        unsafe { _mm512_loadu_pd(values.as_ptr()) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512d, b: __m512d) -> __m512d {
+        unsafe { _mm512_add_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512d, b: __m512d) -> __m512d {
+        unsafe { _mm512_sub_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512d, b: __m512d) -> __m512d {
+        unsafe { _mm512_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn below(self, a: __m512d, b: __m512d) -> __mmask8 {
+        unsafe { _mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn pair(self, first: __mmask8, second: __mmask8) -> __mmask16 {
+        __mmask16::from(first) | (__mmask16::from(second) << 8)
+    }
+    #[inline(always)]
+    fn either(self, a: __mmask16, b: __mmask16) -> __mmask16 {
+        a | b
+    }
+    #[inline(always)]
+    fn any(self, mask: __mmask16) -> bool {
+        mask != 0
+    }
+    #[inline(always)]
+    fn no_counts(self) -> __m512i {
+        unsafe { _mm512_setzero_si512() }
+    }
+    #[inline(always)]
+    fn count(self, counts: __m512i, running: __mmask16) -> __m512i {
+        unsafe { _mm512_mask_add_epi32(counts, running, counts, _mm512_set1_epi32(1)) }
+    }
+    #[inline(always)]
+    fn store(self, counts: __m512i, first: &mut [i32; MAX_LANES], second: &mut [i32; MAX_LANES]) {
+        let mut both = [0; 16];
+        unsafe { _mm512_storeu_epi32(both.as_mut_ptr(), counts) }
+        first.copy_from_slice(&both[..8]);
+        second.copy_from_slice(&both[8..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ch02_julia::{C, build_grid, check};
+    use crate::ch07_compiling::julia::calculate_z_expanded;
+
+    /// Every instruction set this CPU has: the portable path always, AVX2 and AVX-512 when
+    /// detected (and printed, so a test log says which paths ran).
+    fn available_sets() -> Vec<InstructionSet> {
+        let sets: Vec<_> = [
+            InstructionSet::Avx512,
+            InstructionSet::Avx2,
+            InstructionSet::Portable,
+        ]
+        .into_iter()
+        .filter(|set| set.is_available())
+        .collect();
+        println!("instruction sets tested: {sets:?}");
+        sets
+    }
+
+    #[test]
+    fn every_available_instruction_set_matches_the_book_at_widths_100_and_500() {
+        for width in [100, 500] {
+            let (zs, _) = build_grid(width);
+            for set in available_sets() {
+                for kernel in [calculate_z_simd, calculate_z_simd_rayon] {
+                    let output = kernel(set, 300, &zs, width, C);
+                    check(width, 300, width * width, &output)
+                        .unwrap_or_else(|error| panic!("{set:?} at width {width}: {error}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn avx2_path_runs_when_the_cpu_has_avx2() {
+        let (zs, _) = build_grid(100);
+        if InstructionSet::Avx2.is_available() {
+            check(
+                100,
+                300,
+                10_000,
+                &calculate_z_simd(InstructionSet::Avx2, 300, &zs, 100, C),
+            )
+            .unwrap();
+        } else {
+            println!("no AVX2 on this CPU: path not run");
+        }
+    }
+
+    #[test]
+    fn avx512_path_runs_when_the_cpu_has_avx512() {
+        let (zs, _) = build_grid(100);
+        if InstructionSet::Avx512.is_available() {
+            check(
+                100,
+                300,
+                10_000,
+                &calculate_z_simd(InstructionSet::Avx512, 300, &zs, 100, C),
+            )
+            .unwrap();
+        } else {
+            println!("no AVX-512F on this CPU (or compiler older than 1.89): path not run");
+        }
+    }
+
+    #[test]
+    fn ragged_grids_equal_the_scalar_kernel_point_for_point() {
+        // Widths that are not a multiple of any lane count, and row counts that leave a short
+        // band, so every padding path runs; iteration limits that stop tiles mid-flight.
+        for (width, rows, maxiter) in [(37, 13, 300), (9, 3, 50), (1, 5, 7), (24, 6, 0)] {
+            let zs: Vec<Complex64> = (0..width * rows)
+                .map(|index| {
+                    Complex64::new(
+                        -1.8 + 3.6 * (index % width) as f64 / width as f64,
+                        1.8 - 3.6 * (index / width) as f64 / rows as f64,
+                    )
+                })
+                .collect();
+            let expected = calculate_z_expanded(maxiter, &zs, C);
+            for set in available_sets() {
+                assert_eq!(
+                    calculate_z_simd(set, maxiter, &zs, width, C),
+                    expected,
+                    "{set:?}, {width}x{rows}, {maxiter} iterations"
+                );
+                assert_eq!(
+                    calculate_z_simd_rayon(set, maxiter, &zs, width, C),
+                    expected,
+                    "{set:?} on rayon, {width}x{rows}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "do not make rows")]
+    fn points_that_are_not_whole_rows_are_rejected() {
+        calculate_z_simd(
+            InstructionSet::Portable,
+            300,
+            &[Complex64::new(0.0, 0.0); 10],
+            3,
+            C,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "need |c| <= 1")]
+    fn constants_outside_the_proven_range_are_rejected() {
+        calculate_z_simd(
+            InstructionSet::Portable,
+            300,
+            &[Complex64::new(0.0, 0.0); 4],
+            2,
+            Complex64::new(1.5, 0.0),
+        );
+    }
+}
