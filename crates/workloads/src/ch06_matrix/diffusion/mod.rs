@@ -1,0 +1,700 @@
+//! 6a. Periodic 2-D diffusion (`06_matrix/diffusion_2d/`): the explicit Euler step of the heat
+//! equation, `new = g + D·dt·(up + down + left + right − 4g)`, with wrap-around boundaries,
+//! D = 1 and dt = 0.1, from a grid that is zero except the square `[int(0.4N):int(0.5N)]²`
+//! = 0.005.
+//!
+//! The ladder, naive to fast: [`python`] (lists of lists, `%` wrap-around, a new grid per step,
+//! then two buffers swapped), [`numpy`] (`np.roll` that allocates, then in-place `roll_add`),
+//! [`fused`] (one pass per step, the wrap-around rows and columns apart, serial and over rows
+//! with rayon) and [`simd`] (the fused interior with AVX-512F, AVX2 or portable lanes).
+
+pub mod blocked;
+pub mod fused;
+pub mod numpy;
+pub mod python;
+pub mod simd;
+
+use std::ops::Range;
+
+use crate::{Baseline, Outcome, Run, Size, Workload, expect_eq};
+
+/// The book's time step.
+pub const DT: f64 = 0.1;
+
+/// The book's diffusion coefficient.
+pub const D: f64 = 1.0;
+
+/// The value of the initial square.
+pub const INITIAL: f64 = 0.005;
+
+/// The dimensions of a grid (row-major).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Rows (the first index, `i`).
+    pub rows: usize,
+    /// Columns (the second index, `j`).
+    pub cols: usize,
+}
+
+impl Shape {
+    /// A `rows × cols` shape.
+    pub const fn new(rows: usize, cols: usize) -> Self {
+        Shape { rows, cols }
+    }
+
+    /// Cells in the grid.
+    pub const fn cells(self) -> usize {
+        self.rows * self.cols
+    }
+}
+
+/// The book's run: 640 × 640, 500 steps.
+pub const BOOK: (Shape, usize) = (Shape::new(640, 640), 500);
+
+/// The quick run: 64 × 64, 100 steps. After 100 steps the values have crossed the wrap-around
+/// edges (the block is 25 cells from the nearest edge), so every code path sees non-zero data.
+pub const QUICK: (Shape, usize) = (Shape::new(64, 64), 100);
+
+/// The (shape, steps) of a size.
+pub fn parameters(size: Size) -> (Shape, usize) {
+    match size {
+        Size::Quick => QUICK,
+        Size::Book => BOOK,
+    }
+}
+
+/// The book's block along an axis of `n` cells: `int(n * 0.4) .. int(n * 0.5)`.
+pub fn block(n: usize) -> Range<usize> {
+    (n as f64 * 0.4) as usize..(n as f64 * 0.5) as usize
+}
+
+/// The total the initial grid holds, `0.005 × block cells`, which every step conserves.
+pub fn mass(shape: Shape) -> f64 {
+    INITIAL * (block(shape.rows).len() * block(shape.cols).len()) as f64
+}
+
+/// The initial grid, flat and row-major.
+pub fn initial_grid(shape: Shape) -> Vec<f64> {
+    let mut grid = vec![0.0; shape.cells()];
+    for i in block(shape.rows) {
+        grid[i * shape.cols..(i + 1) * shape.cols][block(shape.cols)].fill(INITIAL);
+    }
+    grid
+}
+
+/// The floating-point evaluation order of one cell update, after the program it comes from.
+/// The orders differ by at most a few units in the last place, and each is bit-exact with its
+/// programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// NumPy in place (`diffusion_numpy_memory*.py`): `lap = -4c; lap += up; lap += down;
+    /// lap += left; lap += right; new = lap·(D·dt) + c`.
+    A,
+    /// NumPy with `np.roll` (`diffusion_numpy*.py`): `lap = (((up + down) + left) + right) −
+    /// 4c; new = c + (dt·D)·lap`.
+    B,
+    /// Pure Python (`diffusion_python*.py`): `xx = (down + up) − 2c; yy = (right + left) − 2c;
+    /// new = c + (D·(xx + yy))·dt`.
+    C,
+}
+
+impl Order {
+    /// Every order.
+    pub const ALL: [Order; 3] = [Order::A, Order::B, Order::C];
+
+    /// The cell update in this order.
+    #[inline(always)]
+    pub fn cell(self, center: f64, up: f64, down: f64, left: f64, right: f64) -> f64 {
+        match self {
+            Order::A => cell_a(center, up, down, left, right),
+            Order::B => cell_b(center, up, down, left, right),
+            Order::C => cell_c(center, up, down, left, right),
+        }
+    }
+}
+
+/// Order A (see [`Order::A`]).
+#[inline(always)]
+pub fn cell_a(center: f64, up: f64, down: f64, left: f64, right: f64) -> f64 {
+    let mut laplacian = center * -4.0;
+    laplacian += up;
+    laplacian += down;
+    laplacian += left;
+    laplacian += right;
+    laplacian * (D * DT) + center
+}
+
+/// Order B (see [`Order::B`]).
+#[inline(always)]
+pub fn cell_b(center: f64, up: f64, down: f64, left: f64, right: f64) -> f64 {
+    let laplacian = up + down + left + right - 4.0 * center;
+    center + DT * D * laplacian
+}
+
+/// Order C (see [`Order::C`]).
+#[inline(always)]
+pub fn cell_c(center: f64, up: f64, down: f64, left: f64, right: f64) -> f64 {
+    let xx = down + up - 2.0 * center;
+    let yy = right + left - 2.0 * center;
+    center + D * (xx + yy) * DT
+}
+
+/// The reference the variants are checked against: `steps` steps in `order`, flat, with `%`
+/// wrap-around on every neighbour and a fresh grid per step.
+pub fn reference(order: Order, shape: Shape, steps: usize) -> Vec<f64> {
+    let Shape { rows, cols } = shape;
+    let mut grid = initial_grid(shape);
+    for _ in 0..steps {
+        let mut next = vec![0.0; shape.cells()];
+        for i in 0..rows {
+            for j in 0..cols {
+                let at = |i: usize, j: usize| grid[(i % rows) * cols + j % cols];
+                next[i * cols + j] = order.cell(
+                    at(i, j),
+                    at(i + rows - 1, j),
+                    at(i + 1, j),
+                    at(i, j + cols - 1),
+                    at(i, j + 1),
+                );
+            }
+        }
+        grid = next;
+    }
+    grid
+}
+
+/// The correctly rounded sum of `values`, Python's `math.fsum` (Shewchuk's exact partials,
+/// rounded half-even at the end).
+pub fn fsum(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut partials: Vec<f64> = Vec::new();
+    for value in values {
+        let mut x = value;
+        let mut kept = 0;
+        for index in 0..partials.len() {
+            let mut y = partials[index];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let high = x + y;
+            let low = y - (high - x);
+            if low != 0.0 {
+                partials[kept] = low;
+                kept += 1;
+            }
+            x = high;
+        }
+        partials.truncate(kept);
+        partials.push(x);
+    }
+    let Some(mut high) = partials.pop() else {
+        return 0.0;
+    };
+    let mut low = 0.0;
+    while let Some(y) = partials.pop() {
+        let x = high;
+        high = x + y;
+        low = y - (high - x);
+        if low != 0.0 {
+            break;
+        }
+    }
+    // Half-even correction: the remaining partials decide a tie of `high + low`.
+    if let Some(&next) = partials.last()
+        && ((low < 0.0 && next < 0.0) || (low > 0.0 && next > 0.0))
+    {
+        let y = low * 2.0;
+        let x = high + y;
+        if y == x - high {
+            high = x;
+        }
+    }
+    high
+}
+
+/// The row-major sequential sum (one accumulator), as `numpy.sum` is not: the value a plain
+/// loop gives.
+pub fn sequential_sum(grid: &[f64]) -> f64 {
+    grid.iter().fold(0.0, |total, &value| total + value)
+}
+
+/// Python's `sum(sum(r) for r in g)` (CPython before 3.12: plain accumulation per row, then
+/// over the row sums).
+pub fn sum_of_row_sums(grid: &[f64], cols: usize) -> f64 {
+    grid.chunks(cols)
+        .map(sequential_sum)
+        .fold(0.0, |total, row| total + row)
+}
+
+/// The reference values of the book's run (640², 500 steps) in one order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BookValues {
+    /// The largest cell.
+    pub max: f64,
+    /// `g[300, 300]`.
+    pub probe: f64,
+    /// The sum a plain loop gives: row-major sequential for A and B, Python's sum of row
+    /// sums for C.
+    pub plain_sum: f64,
+}
+
+/// The book's values in `order` (WORKLOADS.md §Ch6a, computed from a faithful transcription).
+pub fn book_values(order: Order) -> BookValues {
+    match order {
+        Order::A => BookValues {
+            max: 0.004985955676727785,
+            probe: 0.004747633359865574,
+            plain_sum: 20.47999999999942,
+        },
+        Order::B => BookValues {
+            max: 0.0049859556767277834,
+            probe: 0.004747633359865574,
+            plain_sum: 20.47999999999942,
+        },
+        Order::C => BookValues {
+            max: 0.004985955676727785,
+            probe: 0.004747633359865575,
+            plain_sum: 20.479999999999976,
+        },
+    }
+}
+
+/// The book's exact mass, `math.fsum` of the final grid: 0.005 × 64².
+pub const BOOK_MASS: f64 = 20.48;
+
+/// The largest difference between two grids.
+pub fn max_difference(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Checks a final grid: the mass always; at book size the book's max, `g[300, 300]` and plain
+/// sum bit for bit; at any other size bit-exactness with the [`reference`] in the same order
+/// and agreement within 1e-15 with the other orders.
+pub fn check(order: Order, shape: Shape, steps: usize, grid: &[f64]) -> Result<Outcome, String> {
+    expect_eq("cells", grid.len(), shape.cells())?;
+    let total = fsum(grid.iter().copied());
+    let expected_mass = mass(shape);
+    if (total - expected_mass).abs() >= 1e-12 {
+        return Err(format!(
+            "mass: fsum {total:?}, expected {expected_mass:?} within 1e-12"
+        ));
+    }
+    let max = grid.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let parameters = format!(
+        "{}x{} grid, {steps} steps, dt {DT}, D {D}, order {order:?}",
+        shape.rows, shape.cols
+    );
+    if (shape, steps) == BOOK {
+        let expected = book_values(order);
+        let probe = grid[300 * shape.cols + 300];
+        expect_eq("fsum", total, BOOK_MASS)?;
+        expect_eq("max", max, expected.max)?;
+        expect_eq("g[300, 300]", probe, expected.probe)?;
+        let plain_sum = if order == Order::C {
+            sum_of_row_sums(grid, shape.cols)
+        } else {
+            sequential_sum(grid)
+        };
+        expect_eq("plain sum", plain_sum, expected.plain_sum)?;
+        return Ok(Outcome {
+            parameters,
+            result: format!("fsum {total}, max {max:?}, g[300,300] {probe:?}"),
+        });
+    }
+    let mut largest = 0.0_f64;
+    for other in Order::ALL {
+        let reference = reference(other, shape, steps);
+        if other == order {
+            if let Some(cell) =
+                (0..grid.len()).find(|&cell| grid[cell].to_bits() != reference[cell].to_bits())
+            {
+                return Err(format!(
+                    "cell ({}, {}): got {:?}, the order {order:?} reference has {:?}",
+                    cell / shape.cols,
+                    cell % shape.cols,
+                    grid[cell],
+                    reference[cell]
+                ));
+            }
+        } else {
+            let difference = max_difference(grid, &reference);
+            if difference >= 1e-15 {
+                return Err(format!(
+                    "differs from order {other:?} by {difference:e}, expected under 1e-15"
+                ));
+            }
+            largest = largest.max(difference);
+        }
+    }
+    Ok(Outcome {
+        parameters,
+        result: format!(
+            "fsum {total}, max {max:?}, bit-exact with the order {order:?} reference, {largest:e} from the others"
+        ),
+    })
+}
+
+/// A variant's driver: builds its inputs, runs every step inside [`Run::time`] and returns the
+/// final grid, flat.
+type Driver = fn(&mut Run, Shape, usize) -> Vec<f64>;
+
+fn run_variant(run: &mut Run, order: Order, driver: Driver) -> Result<Outcome, String> {
+    let (shape, steps) = parameters(run.size());
+    let grid = driver(run, shape, steps);
+    check(order, shape, steps, &grid)
+}
+
+/// Adds the SIMD path that ran to a passing outcome.
+fn with_path(outcome: Result<Outcome, String>) -> Result<Outcome, String> {
+    outcome.map(|outcome| Outcome {
+        result: format!("{}, {} path", outcome.result, simd::Path::detect().name()),
+        ..outcome
+    })
+}
+
+const PYTHON_PURE: Baseline = Baseline {
+    seconds: 63.9866,
+    source: "CPython 3.11 `diffusion_python.py 640 500` (lists, new grid per step), median of 3 (PYTHON_BASELINES.md §A)",
+};
+
+const NUMPY_IN_PLACE: Baseline = Baseline {
+    seconds: 0.5914,
+    source: "NumPy `diffusion_numpy.py 640 500` (numpy + memory: in place, `np.roll` ×4), median of 5 (PYTHON_BASELINES.md §A)",
+};
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "naive",
+        rank: 0,
+        description: "diffusion_python.py: Vec<Vec<f64>>, `%` wrap-around, a new grid per step (order C)",
+        run: |run| run_variant(run, Order::C, python::run_naive),
+        python: Some(PYTHON_PURE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "memory",
+        rank: 1,
+        description: "diffusion_python_memory.py: two preallocated Vec<Vec<f64>> grids swapped (order C)",
+        run: |run| run_variant(run, Order::C, python::run_memory),
+        python: None,
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "ndarray-roll",
+        rank: 2,
+        description: "diffusion_numpy.py: Array2 with an allocating `roll` ×4 and a new array per operation (order B)",
+        run: |run| run_variant(run, Order::B, numpy::run_roll),
+        python: None,
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "ndarray-roll-inplace",
+        rank: 3,
+        description: "diffusion_numpy_memory.py: `out = -4g; out += roll(g)` ×4 in place, the rolls still allocate (order A)",
+        run: |run| run_variant(run, Order::A, numpy::run_roll_in_place),
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "ndarray-roll-add",
+        rank: 4,
+        description: "diffusion_numpy_memory2.py: `roll_add` as in-place slice adds, no temporaries (order A)",
+        run: |run| run_variant(run, Order::A, numpy::run_roll_add),
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "fused",
+        rank: 5,
+        description: "one pass per step into a swapped buffer, wrap rows and columns apart, auto-vectorised interior (order A)",
+        run: |run| run_variant(run, Order::A, fused::run_serial),
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "fused-rayon",
+        rank: 6,
+        description: "the fused pass with its rows split over the rayon pool (the numexpr analogue, order A)",
+        run: |run| run_variant(run, Order::A, fused::run_rayon),
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "simd",
+        rank: 7,
+        description: "the fused interior in explicit SIMD: AVX-512F, AVX2 or portable lanes, chosen at run time (order A)",
+        run: |run| with_path(run_variant(run, Order::A, simd::run_serial)),
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "simd-rayon",
+        rank: 8,
+        description: "the SIMD rows split over the rayon pool (order A)",
+        run: |run| with_path(run_variant(run, Order::A, simd::run_rayon)),
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "blocked-rayon",
+        rank: 9,
+        description: "temporal blocking: 8 steps per sweep through rings of rows, SIMD rows, bands over rayon (order A)",
+        run: |run| with_path(run_variant(run, Order::A, blocked::run_rayon)),
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every driver with the order it mirrors (the SIMD ones on the widest path).
+    fn drivers() -> Vec<(&'static str, Order, Driver)> {
+        vec![
+            ("naive", Order::C, python::run_naive),
+            ("memory", Order::C, python::run_memory),
+            ("ndarray-roll", Order::B, numpy::run_roll),
+            ("ndarray-roll-inplace", Order::A, numpy::run_roll_in_place),
+            ("ndarray-roll-add", Order::A, numpy::run_roll_add),
+            ("fused", Order::A, fused::run_serial),
+            ("fused-rayon", Order::A, fused::run_rayon),
+            ("simd", Order::A, simd::run_serial),
+            ("simd-rayon", Order::A, simd::run_rayon),
+            ("blocked-rayon", Order::A, blocked::run_rayon),
+        ]
+    }
+
+    fn bits(grid: &[f64]) -> Vec<u64> {
+        grid.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn every_registered_variant_passes_at_quick_size() {
+        let registered: Vec<_> = crate::workloads()
+            .into_iter()
+            .filter(|w| w.chapter == 6 && w.name == "diffusion")
+            .collect();
+        assert_eq!(registered.len(), drivers().len());
+        for workload in registered {
+            let outcome = (workload.run)(&mut Run::new(Size::Quick));
+            assert!(outcome.is_ok(), "{}: {outcome:?}", workload.id());
+        }
+    }
+
+    #[test]
+    fn the_initial_grid_holds_the_books_block_and_mass() {
+        let (shape, _) = BOOK;
+        assert_eq!(block(640), 256..320);
+        assert_eq!(block(512), 204..256);
+        assert_eq!(block(64), 25..32);
+        let grid = initial_grid(shape);
+        assert_eq!(fsum(grid.iter().copied()), BOOK_MASS);
+        assert_eq!(mass(shape), BOOK_MASS);
+        assert_eq!(grid.iter().filter(|&&v| v == INITIAL).count(), 64 * 64);
+    }
+
+    #[test]
+    fn one_step_leaves_0_004_in_the_blocks_corner_cell() {
+        let (shape, _) = BOOK;
+        for order in Order::ALL {
+            let grid = reference(order, shape, 1);
+            assert_eq!(grid[256 * shape.cols + 256], 0.004, "order {order:?}");
+            assert_eq!(grid[319 * shape.cols + 319], 0.004, "order {order:?}");
+            assert_eq!(
+                grid.iter().copied().fold(0.0, f64::max),
+                INITIAL,
+                "order {order:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_variant_is_bit_exact_with_its_order_on_uneven_shapes() {
+        // Shapes that leave a partial vector and a scalar tail on every SIMD path, and the
+        // smallest grid with a distinct interior.
+        for (shape, steps) in [
+            (Shape::new(37, 53), 40),
+            (Shape::new(3, 3), 7),
+            (Shape::new(20, 11), 25),
+        ] {
+            for (name, order, driver) in drivers() {
+                let grid = driver(&mut Run::new(Size::Quick), shape, steps);
+                assert!(
+                    bits(&grid) == bits(&reference(order, shape, steps)),
+                    "{name} at {shape:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_fused_pass_is_bit_exact_in_every_order() {
+        let (shape, steps) = (Shape::new(29, 34), 60);
+        for order in Order::ALL {
+            let cell = move |c, u, d, l, r| order.cell(c, u, d, l, r);
+            let serial = fused::evolve(&mut Run::new(Size::Quick), shape, steps, |s, g, o| {
+                fused::step(cell, s, g, o)
+            });
+            let parallel = fused::evolve(&mut Run::new(Size::Quick), shape, steps, |s, g, o| {
+                fused::step_rayon(cell, s, g, o)
+            });
+            let expected = bits(&reference(order, shape, steps));
+            assert!(bits(&serial) == expected, "serial, order {order:?}");
+            assert!(bits(&parallel) == expected, "rayon, order {order:?}");
+        }
+    }
+
+    #[test]
+    fn temporal_blocking_is_bit_exact_for_any_depth_and_band_count() {
+        for (shape, steps) in [(Shape::new(23, 17), 30), (Shape::new(5, 9), 13)] {
+            let expected = bits(&reference(Order::A, shape, steps));
+            for depth in [1, 2, 3, 8, 13] {
+                for bands in [1, 2, 3, 7] {
+                    for path in simd::Path::available() {
+                        let grid = blocked::evolve(
+                            &mut Run::new(Size::Quick),
+                            path,
+                            shape,
+                            steps,
+                            depth,
+                            bands,
+                        );
+                        assert!(
+                            bits(&grid) == expected,
+                            "{shape:?}, depth {depth}, {bands} bands, {} path",
+                            path.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_simd_path_here_matches_the_scalar_row_bit_for_bit() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 0.01
+        };
+        for n in 3..70 {
+            let rows: Vec<Vec<f64>> = (0..3).map(|_| (0..n).map(|_| next()).collect()).collect();
+            let mut expected = vec![0.0; n];
+            fused::row(cell_a, &rows[0], &rows[1], &rows[2], &mut expected);
+            for path in simd::Path::available() {
+                let mut out = vec![0.0; n];
+                path.row(&rows[0], &rows[1], &rows[2], &mut out);
+                assert!(
+                    bits(&out) == bits(&expected),
+                    "{} path, width {n}",
+                    path.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_orders_differ_in_the_last_place_and_the_check_tells_them_apart() {
+        let (shape, steps) = QUICK;
+        let grids: Vec<Vec<f64>> = Order::ALL
+            .iter()
+            .map(|&order| reference(order, shape, steps))
+            .collect();
+        for a in &grids {
+            for b in &grids {
+                assert!(max_difference(a, b) < 1e-15);
+            }
+        }
+        assert!(bits(&grids[0]) != bits(&grids[1]) && bits(&grids[0]) != bits(&grids[2]));
+        assert!(check(Order::A, shape, steps, &grids[0]).is_ok());
+        assert!(check(Order::B, shape, steps, &grids[0]).is_err());
+        assert!(check(Order::C, shape, steps, &grids[0]).is_err());
+    }
+
+    #[test]
+    fn a_grid_that_loses_mass_fails_the_check() {
+        let (shape, steps) = QUICK;
+        let mut grid = reference(Order::A, shape, steps);
+        grid[0] -= 1e-11;
+        assert!(
+            check(Order::A, shape, steps, &grid)
+                .unwrap_err()
+                .starts_with("mass")
+        );
+    }
+
+    #[test]
+    fn fsum_is_exact_where_a_plain_sum_is_not() {
+        assert_eq!(fsum([0.1; 10]), 1.0);
+        assert_ne!(sequential_sum(&[0.1; 10]), 1.0);
+        assert_eq!(fsum([1e100, 1.0, -1e100, 1e-100]), 1.0);
+        assert_eq!(fsum([]), 0.0);
+        // Ties of the top two partials, broken by the ones below (CPython's test_math cases).
+        let two_53 = 2.0_f64.powi(53);
+        assert_eq!(fsum([two_53, 1.0, 2.0_f64.powi(-100)]), two_53 + 2.0);
+        assert_eq!(fsum([two_53, -0.5, -(2.0_f64.powi(-54))]), two_53 - 1.0);
+    }
+
+    /// The book's run for every variant: the values of WORKLOADS.md's table bit for bit, and
+    /// all grids within 1e-15 of each other. Slow in debug: `cargo test --release -- --ignored`.
+    #[test]
+    #[ignore = "book size: run with --release -- --ignored"]
+    fn every_variant_gives_the_books_values_at_book_size() {
+        let (shape, steps) = BOOK;
+        let mut grids = Vec::new();
+        for (name, order, driver) in drivers() {
+            let grid = driver(&mut Run::new(Size::Book), shape, steps);
+            if let Err(message) = check(order, shape, steps, &grid) {
+                panic!("{name}: {message}");
+            }
+            grids.push(grid);
+        }
+        for a in &grids {
+            for b in &grids {
+                assert!(max_difference(a, b) < 1e-15);
+            }
+        }
+    }
+}

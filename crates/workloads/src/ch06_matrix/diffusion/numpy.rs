@@ -1,0 +1,142 @@
+//! The NumPy programs on `ndarray::Array2`, one array operation per NumPy operation, so that
+//! each allocates where NumPy allocates: `diffusion_numpy.py` (`np.roll` ×4 and a new array per
+//! operator, order B), `diffusion_numpy_memory.py` (in place into a swapped buffer, but each
+//! `np.roll` still allocates, order A) and `diffusion_numpy_memory2.py` (`roll_add`: in-place
+//! slice adds, no temporaries, order A).
+
+use ndarray::{Array2, Axis, Slice};
+
+use super::{D, DT, Shape, initial_grid};
+use crate::Run;
+
+/// The initial grid as an array.
+pub fn array_of(shape: Shape) -> Array2<f64> {
+    Array2::from_shape_vec((shape.rows, shape.cols), initial_grid(shape))
+        .expect("the shape matches the cells")
+}
+
+/// `np.roll(a, shift, axis)`: a new array with `out[i] = a[i − shift]` (wrapping) along `axis`,
+/// made as NumPy makes it, by concatenating the two slices.
+pub fn roll(a: &Array2<f64>, shift: isize, axis: Axis) -> Array2<f64> {
+    let n = a.len_of(axis);
+    let k = shift.rem_euclid(n as isize) as usize;
+    let (tail, head) = (
+        a.slice_axis(axis, Slice::from(n - k..)),
+        a.slice_axis(axis, Slice::from(..n - k)),
+    );
+    ndarray::concatenate(axis, &[tail, head]).expect("the slices share the other axis")
+}
+
+/// `diffusion_numpy.py`'s `laplacian`: `roll(+1, 0) + roll(−1, 0) + roll(+1, 1) + roll(−1, 1)
+/// − 4·grid`. Each roll and `4·grid` is a new array; the sums reuse the temporary on their
+/// left, as NumPy (1.13 and later) elides temporaries.
+pub fn laplacian(grid: &Array2<f64>) -> Array2<f64> {
+    roll(grid, 1, Axis(0))
+        + &roll(grid, -1, Axis(0))
+        + &roll(grid, 1, Axis(1))
+        + &roll(grid, -1, Axis(1))
+        - &(grid * 4.0)
+}
+
+/// `diffusion_numpy.py`'s `evolve`: `grid + dt·D·laplacian(grid)`, written into the laplacian's
+/// temporary, as NumPy's elision does (the sum commutes, so the bits are the same).
+pub fn evolve(grid: &Array2<f64>, dt: f64, d: f64) -> Array2<f64> {
+    laplacian(grid) * (dt * d) + grid
+}
+
+/// `diffusion_numpy_memory.py`'s `laplacian`: `copyto(out, grid); out *= −4; out += roll(..)`
+/// ×4; each roll is still a new array.
+pub fn laplacian_in_place(grid: &Array2<f64>, out: &mut Array2<f64>) {
+    out.assign(grid);
+    *out *= -4.0;
+    *out += &roll(grid, 1, Axis(0));
+    *out += &roll(grid, -1, Axis(0));
+    *out += &roll(grid, 1, Axis(1));
+    *out += &roll(grid, -1, Axis(1));
+}
+
+/// `diffusion_numpy_memory.py`'s `evolve`: `out *= D·dt; out += grid`.
+pub fn evolve_in_place(grid: &Array2<f64>, dt: f64, out: &mut Array2<f64>, d: f64) {
+    laplacian_in_place(grid, out);
+    *out *= d * dt;
+    *out += grid;
+}
+
+/// `diffusion_numpy_memory2.py`'s `roll_add`: `out += np.roll(rollee, shift, axis)` for
+/// `shift` ±1, as the book writes it: two in-place slice adds, no temporary.
+pub fn roll_add(rollee: &Array2<f64>, shift: isize, axis: Axis, out: &mut Array2<f64>) {
+    let (body_to, body_from, edge_to, edge_from) = match shift {
+        1 => (
+            Slice::from(1_isize..),
+            Slice::from(..-1_isize),
+            Slice::from(0_isize..1),
+            Slice::from(-1_isize..),
+        ),
+        -1 => (
+            Slice::from(..-1_isize),
+            Slice::from(1_isize..),
+            Slice::from(-1_isize..),
+            Slice::from(0_isize..1),
+        ),
+        _ => panic!("roll_add shifts by one cell, not {shift}"),
+    };
+    let mut body = out.slice_axis_mut(axis, body_to);
+    body += &rollee.slice_axis(axis, body_from);
+    let mut edge = out.slice_axis_mut(axis, edge_to);
+    edge += &rollee.slice_axis(axis, edge_from);
+}
+
+/// `diffusion_numpy_memory2.py`'s `laplacian`: `copyto`, `*= −4`, then `roll_add` ×4.
+pub fn laplacian_roll_add(grid: &Array2<f64>, out: &mut Array2<f64>) {
+    out.assign(grid);
+    *out *= -4.0;
+    roll_add(grid, 1, Axis(0), out);
+    roll_add(grid, -1, Axis(0), out);
+    roll_add(grid, 1, Axis(1), out);
+    roll_add(grid, -1, Axis(1), out);
+}
+
+/// `diffusion_numpy_memory2.py`'s `evolve`: `multiply(out, D·dt, out); add(out, grid, out)`.
+pub fn evolve_roll_add(grid: &Array2<f64>, dt: f64, out: &mut Array2<f64>, d: f64) {
+    laplacian_roll_add(grid, out);
+    *out *= d * dt;
+    *out += grid;
+}
+
+/// `diffusion_numpy.py`'s `run_experiment`: `grid = evolve(grid, 0.1)` per step.
+pub fn run_roll(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
+    let mut grid = array_of(shape);
+    run.time(|| {
+        for _ in 0..steps {
+            grid = evolve(&grid, DT, D);
+        }
+    });
+    grid.iter().copied().collect()
+}
+
+/// `diffusion_numpy_memory.py`'s `run_experiment`: `evolve(grid, 0.1, next_grid)`, then swap.
+pub fn run_roll_in_place(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
+    run_swapped(run, shape, steps, evolve_in_place)
+}
+
+/// `diffusion_numpy_memory2.py`'s `run_experiment`, with `roll_add`.
+pub fn run_roll_add(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
+    run_swapped(run, shape, steps, evolve_roll_add)
+}
+
+fn run_swapped(
+    run: &mut Run,
+    shape: Shape,
+    steps: usize,
+    evolve: fn(&Array2<f64>, f64, &mut Array2<f64>, f64),
+) -> Vec<f64> {
+    let mut grid = array_of(shape);
+    let mut next_grid = Array2::zeros(grid.raw_dim());
+    run.time(|| {
+        for _ in 0..steps {
+            evolve(&grid, DT, &mut next_grid, D);
+            std::mem::swap(&mut grid, &mut next_grid);
+        }
+    });
+    grid.iter().copied().collect()
+}
