@@ -25,8 +25,12 @@ mod tests {
     fn the_svg_is_well_formed_and_names_every_frame() {
         let folded = "app::main;app::work 1500\napp::main;app::work;app::leaf 500\napp::main 100\n";
         let svg = render(folded, "test").unwrap().unwrap();
-        let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
-        let document = roxmltree::Document::parse_with_options(&svg, options).expect("well-formed XML");
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let document =
+            roxmltree::Document::parse_with_options(&svg, options).expect("well-formed XML");
         assert_eq!(document.root_element().tag_name().name(), "svg");
         for frame in ["app::main", "app::work", "app::leaf"] {
             assert!(svg.contains(frame), "{frame} missing");
