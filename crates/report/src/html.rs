@@ -375,7 +375,7 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
          <th scope=\"col\" class=\"num\">profiled s</th><th scope=\"col\" class=\"num\">overhead</th>\
          <th scope=\"col\" class=\"num\">peak heap</th><th scope=\"col\" class=\"num\">increment</th>\
          <th scope=\"col\" class=\"num\">allocations</th><th scope=\"col\">check</th>\
-         <th scope=\"col\">result</th></tr></thead>\n<tbody>\n",
+         </tr></thead>\n<tbody>\n",
         escape(&ladder.id())
     );
     for workload in &ladder.variants {
@@ -392,16 +392,16 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
         let result = if workload.check.passed {
             inline(&workload.result)
         } else {
-            inline(&workload.check.message)
+            format!("FAILED: {}", inline(&workload.check.message))
         };
         let _ = writeln!(
             out,
-            "<tr><th scope=\"row\"><code>{variant}</code><div class=\"description\">{description}</div></th>\
+            "<tr><th scope=\"row\"><code>{variant}</code><div class=\"description\">{description}</div>\
+             <div class=\"result\">{result}</div></th>\
              <td class=\"num\">{median}</td><td class=\"num\">{min}</td><td class=\"num\">{max}</td>\
              <td class=\"num\">{speedup}</td><td class=\"num\">{profiled}</td>\
              <td class=\"num\">{overhead}</td><td class=\"num\">{peak}</td>\
-             <td class=\"num\">{increment}</td><td class=\"num\">{allocations}</td>{check}\
-             <td class=\"result\">{result}</td></tr>",
+             <td class=\"num\">{increment}</td><td class=\"num\">{allocations}</td>{check}</tr>",
             variant = escape(&workload.variant),
             description = inline(&workload.description),
             median = ladder::seconds(stats.map(|s| s.median)),
@@ -504,8 +504,10 @@ fn memory_series(out: &mut String, ladder: &Ladder<'_>) {
             if memory.series.len() < 2 {
                 return None;
             }
+            let largest_heap = memory.series.iter().map(|s| s.heap_bytes).max().unwrap_or(0);
+            let largest_rss = memory.series.iter().filter_map(|s| s.rss_bytes).max();
             let heap = Series {
-                name: "heap".to_string(),
+                name: format!("heap, max {}", bytes(largest_heap as f64)),
                 class: "heap",
                 points: memory
                     .series
@@ -514,7 +516,10 @@ fn memory_series(out: &mut String, ladder: &Ladder<'_>) {
                     .collect(),
             };
             let rss = Series {
-                name: "RSS".to_string(),
+                name: largest_rss.map_or_else(
+                    || "RSS".to_string(),
+                    |largest| format!("RSS, max {}", bytes(largest as f64)),
+                ),
                 class: "rss",
                 points: memory
                     .series
@@ -785,7 +790,10 @@ fn python_section(out: &mut String, python: &PythonComparison) {
         );
         for run in &python.runs {
             let check = if run.passed {
-                format!("<td class=\"ok\">{}</td>", escape(&run.result))
+                format!(
+                    "<td><span class=\"ok\">ok</span> {}</td>",
+                    inline(&run.result)
+                )
             } else {
                 format!("<td class=\"failed\">FAILED: {}</td>", escape(&run.message))
             };

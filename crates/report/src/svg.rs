@@ -32,6 +32,8 @@ const BAR_HEIGHT: f64 = 16.0;
 const AXIS_HEIGHT: f64 = 22.0;
 /// Approximate width of one character of the 12 px label font.
 const CHARACTER_WIDTH: f64 = 7.0;
+/// Approximate width of one character of the 11 px legend font.
+const LEGEND_CHARACTER_WIDTH: f64 = 6.0;
 
 /// What a bar stands for, which sets its colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +191,7 @@ pub fn line_chart(
     x_label: impl Fn(f64) -> String,
     y_label: impl Fn(f64) -> String,
 ) -> String {
-    const WIDTH: f64 = 360.0;
+    const WIDTH: f64 = 400.0;
     const HEIGHT: f64 = 150.0;
     const LEFT: f64 = 78.0;
     const RIGHT: f64 = 12.0;
@@ -274,7 +276,7 @@ pub fn line_chart(
             text_x = legend_x + 14.0,
             name = escape(&line.name),
         );
-        legend_x += 14.0 + line.name.chars().count() as f64 * CHARACTER_WIDTH + 16.0;
+        legend_x += 14.0 + line.name.chars().count() as f64 * LEGEND_CHARACTER_WIDTH + 14.0;
     }
     svg.push_str("</svg>");
     svg
