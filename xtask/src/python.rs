@@ -217,3 +217,68 @@ fn run_script(
         .ok_or("printed nothing")?;
     serde_json::from_str(line).map_err(|e| format!("printed {line:?}, not the JSON line: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_program_is_a_file_and_names_a_workload_id() {
+        for quick in [true, false] {
+            for program in programs(quick) {
+                assert!(
+                    root().join("python").join(program.script).is_file(),
+                    "python/{} is missing",
+                    program.script
+                );
+                assert_eq!(
+                    program.workload.split('/').count(),
+                    3,
+                    "{}",
+                    program.workload
+                );
+                assert!(program.workload.starts_with("ch"), "{}", program.workload);
+                assert!(program.scale >= 1.0);
+                assert_eq!(
+                    program.scale == 1.0,
+                    program.note.is_empty(),
+                    "a scaled time says why"
+                );
+            }
+        }
+    }
+
+    /// The quick programs pass their own checks (the book's sums and masses); skipped where
+    /// there is no `python3`, and the numpy one where numpy does not import.
+    #[test]
+    fn quick_programs_pass_their_checks() {
+        if output(Command::new("python3").arg("--version")).is_none() {
+            eprintln!("skipped: no python3 on PATH");
+            return;
+        }
+        let numpy = Command::new("python3")
+            .args(["-c", "import numpy"])
+            .output()
+            .is_ok_and(|output| output.status.success());
+        let folder = root().join("python");
+        for program in programs(true) {
+            if program.numpy && !numpy {
+                continue;
+            }
+            let measured = run_script(&folder, program.script, &program.args, 1)
+                .unwrap_or_else(|message| panic!("{}: {message}", program.script));
+            assert!(measured.seconds > 0.0 && measured.runs.len() == 1);
+            assert!(!measured.result.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_failing_program_is_an_error_with_its_last_message() {
+        if output(Command::new("python3").arg("--version")).is_none() {
+            return;
+        }
+        let error = run_script(&root().join("python"), "julia_pure.py", &["x".into()], 1)
+            .expect_err("a wrong usage fails");
+        assert!(error.contains("usage"), "{error}");
+    }
+}
