@@ -97,17 +97,28 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         &out.join("report.html"),
         hiperf_report::html::render_with(&report, &supplement).as_bytes(),
     )?;
+    let mut written = String::from("report.{txt,json,md,html}");
+    if let Some(profile) = &report.profile {
+        let folded = hiperf_runtime::report::render_folded(profile);
+        // The flame graph is an extra: the reports above are written whatever happens to it.
+        match crate::flame::render(&folded, "hiperf: the profiled workloads") {
+            Ok(Some(svg)) => {
+                write(&out.join("flame.svg"), svg.as_bytes())?;
+                written.push_str(", flame.svg");
+            }
+            Ok(None) => {}
+            Err(message) => eprintln!("warning: {message}"),
+        }
+    }
     if let Some(python) = &supplement.python {
         let json = serde_json::to_vec_pretty(python)
             .map_err(|e| format!("cannot encode the Python comparison: {e}"))?;
         write(&out.join("vs-python.json"), &json)?;
-        eprintln!(
-            "\nWrote {}/report.{{txt,json,md,html}} and vs-python.json",
-            out.display()
-        );
+        written.push_str(", vs-python.json");
+    }
+    eprintln!("\nWrote {written} in {}", out.display());
+    if let Some(python) = &supplement.python {
         warn_python_failures(python);
-    } else {
-        eprintln!("\nWrote {}/report.{{txt,json,md,html}}", out.display());
     }
     if report.all_passed() {
         Ok(ExitCode::SUCCESS)

@@ -170,12 +170,19 @@ fn python_baseline(out: &mut String, workload: &WorkloadResult) {
     };
     let rust = workload.seconds.as_ref().map(|s| s.median);
     let comparison = match rust {
-        Some(rust) if rust > 0.0 => format!(
-            "; Rust `{}` {} s, {} faster",
-            cell(&workload.variant),
-            ladder::seconds(Some(rust)),
-            ladder::ratio(python.seconds / rust)
-        ),
+        Some(rust) if rust > 0.0 => {
+            let speedup = python.seconds / rust;
+            format!(
+                "; Rust `{}` {} s, {}",
+                cell(&workload.variant),
+                ladder::seconds(Some(rust)),
+                if speedup >= 1.0 {
+                    format!("{} faster", ladder::ratio(speedup))
+                } else {
+                    format!("{} slower", ladder::ratio(1.0 / speedup))
+                }
+            )
+        }
         _ => String::new(),
     };
     let _ = writeln!(
