@@ -16,12 +16,18 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+report_status=0
 if [ $# -ge 1 ]; then
   html=$(realpath "$1")
 else
   echo "check-html: cargo xtask report --quick..."
-  cargo xtask report --quick >/dev/null
   html=$PWD/target/hiperf/report.html
+  rm -f "$html"
+  # A failed workload check still writes the page: check it anyway, and fail at the end.
+  cargo xtask report --quick >/dev/null || report_status=$?
+  if [ "$report_status" -ne 0 ]; then
+    echo "check-html: \`cargo xtask report --quick\` exited with $report_status (see above)" >&2
+  fi
 fi
 if [ ! -f "$html" ]; then
   echo "check-html: no page at $html; run \`cargo xtask report --quick\` first" >&2
@@ -94,5 +100,8 @@ fi
 
 if [ "$status" -eq 0 ]; then
   echo "check-html: $html loads without console messages or external references; screenshot $screenshot"
+fi
+if [ "$report_status" -ne 0 ]; then
+  exit "$report_status"
 fi
 exit "$status"
