@@ -89,23 +89,29 @@ fn programs(quick: bool) -> Vec<Program> {
     }
 }
 
+/// The interpreter `--vs-python` runs.
+const PYTHON: &str = "python3";
+
 /// Runs every program whose Rust workload is in `report`, each timing its kernel `runs`
 /// times in one process.
 pub fn compare(report: &RunReport, quick: bool, runs: u32) -> PythonComparison {
+    compare_with(PYTHON, report, quick, runs)
+}
+
+fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> PythonComparison {
     let mut comparison = PythonComparison {
         schema: SCHEMA.to_string(),
         ..PythonComparison::default()
     };
-    comparison.interpreter = output(Command::new("python3").arg("--version"));
+    comparison.interpreter = output(Command::new(python).arg("--version"));
     if comparison.interpreter.is_none() {
-        comparison.notes.push(
-            "python3 is not on PATH, so no Python program ran; install Python 3 \
-             (`apt-get install python3`) and rerun with --vs-python"
-                .to_string(),
-        );
+        comparison.notes.push(format!(
+            "{python} is not on PATH, so no Python program ran; install Python 3 \
+                 (`apt-get install python3`) and rerun with --vs-python"
+        ));
         return comparison;
     }
-    comparison.numpy = output(Command::new("python3").args([
+    comparison.numpy = output(Command::new(python).args([
         "-c",
         "import sys, numpy; sys.stdout.write(numpy.__version__)",
     ]));
@@ -138,7 +144,7 @@ pub fn compare(report: &RunReport, quick: bool, runs: u32) -> PythonComparison {
             scale: program.scale,
             note: program.note,
         };
-        match run_script(&folder, program.script, &program.args, runs) {
+        match run_script(python, &folder, program.script, &program.args, runs) {
             Ok(measured) => {
                 run.seconds = Some(measured.seconds);
                 run.runs = measured.runs;
@@ -186,12 +192,13 @@ fn output(command: &mut Command) -> Option<String> {
 }
 
 fn run_script(
+    python: &str,
     folder: &Path,
     script: &str,
     args: &[String],
     runs: u32,
 ) -> Result<ScriptOutput, String> {
-    let output = Command::new("python3")
+    let output = Command::new(python)
         // No `__pycache__` in the source tree.
         .arg("-B")
         .arg(folder.join(script))
@@ -199,7 +206,7 @@ fn run_script(
         .args(["--repeat", &runs.to_string()])
         .current_dir(folder)
         .output()
-        .map_err(|e| format!("cannot run python3: {e}"))?;
+        .map_err(|e| format!("cannot run {python}: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
@@ -221,6 +228,35 @@ fn run_script(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_interpreter_is_a_note_not_an_error() {
+        let report = RunReport::new("quick", 1);
+        let comparison = compare_with("python3-that-is-not-installed", &report, true, 1);
+        assert_eq!(comparison.interpreter, None);
+        assert!(comparison.runs.is_empty());
+        assert_eq!(comparison.notes.len(), 1);
+        assert!(
+            comparison.notes[0].contains("not on PATH"),
+            "{:?}",
+            comparison.notes
+        );
+    }
+
+    #[test]
+    fn programs_whose_workload_did_not_run_are_skipped_with_a_note() {
+        if output(Command::new(PYTHON).arg("--version")).is_none() {
+            return;
+        }
+        let comparison = compare_with(PYTHON, &RunReport::new("quick", 1), true, 1);
+        assert!(comparison.runs.is_empty());
+        assert!(
+            comparison.notes.iter().any(|note| note.contains("julia_pure.py 100 300")
+                && note.contains("not selected")),
+            "{:?}",
+            comparison.notes
+        );
+    }
 
     #[test]
     fn every_program_is_a_file_and_names_a_workload_id() {
@@ -252,11 +288,11 @@ mod tests {
     /// there is no `python3`, and the numpy one where numpy does not import.
     #[test]
     fn quick_programs_pass_their_checks() {
-        if output(Command::new("python3").arg("--version")).is_none() {
+        if output(Command::new(PYTHON).arg("--version")).is_none() {
             eprintln!("skipped: no python3 on PATH");
             return;
         }
-        let numpy = Command::new("python3")
+        let numpy = Command::new(PYTHON)
             .args(["-c", "import numpy"])
             .output()
             .is_ok_and(|output| output.status.success());
@@ -265,7 +301,7 @@ mod tests {
             if program.numpy && !numpy {
                 continue;
             }
-            let measured = run_script(&folder, program.script, &program.args, 1)
+            let measured = run_script(PYTHON, &folder, program.script, &program.args, 1)
                 .unwrap_or_else(|message| panic!("{}: {message}", program.script));
             assert!(measured.seconds > 0.0 && measured.runs.len() == 1);
             assert!(!measured.result.is_empty());
@@ -274,11 +310,17 @@ mod tests {
 
     #[test]
     fn a_failing_program_is_an_error_with_its_last_message() {
-        if output(Command::new("python3").arg("--version")).is_none() {
+        if output(Command::new(PYTHON).arg("--version")).is_none() {
             return;
         }
-        let error = run_script(&root().join("python"), "julia_pure.py", &["x".into()], 1)
-            .expect_err("a wrong usage fails");
+        let error = run_script(
+            PYTHON,
+            &root().join("python"),
+            "julia_pure.py",
+            &["x".into()],
+            1,
+        )
+        .expect_err("a wrong usage fails");
         assert!(error.contains("usage"), "{error}");
     }
 }
