@@ -158,7 +158,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
     if !skipped_numpy.is_empty() {
         comparison.notes.push(format!(
             "numpy does not import in {}, so {} did not run (`python3 -m pip install numpy` adds it)",
-            comparison.interpreter.as_deref().unwrap_or("python3"),
+            comparison.interpreter.as_deref().unwrap_or(python),
             skipped_numpy.join(", ")
         ));
     }
