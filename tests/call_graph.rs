@@ -109,6 +109,7 @@ fn paths_edges_and_recursion_match_the_program() {
 
 #[test]
 fn every_call_is_logged_for_the_timeline() {
+    hiperf::calls::log_events(true);
     for _ in 0..3 {
         leaf_for_timeline();
     }
@@ -143,6 +144,7 @@ fn leaf_for_timeline() -> u32 {
 
 #[test]
 fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
+    hiperf::calls::log_events(true);
     assert_eq!(root(), 6);
     if !hiperf::ENABLED {
         return;

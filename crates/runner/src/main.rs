@@ -126,6 +126,9 @@ fn run(args: &RunArgs) -> ExitCode {
         SizeArg::Book => (Size::Book, "book"),
     };
     let mut report = RunReport::new(size_name, args.runs);
+    if args.trace.is_some() {
+        hiperf::calls::log_events(true);
+    }
     let progress = ProgressBar::new(selected.len() as u64 * u64::from(args.runs));
     progress.set_style(
         ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed})")

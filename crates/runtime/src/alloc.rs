@@ -121,6 +121,7 @@ impl HeapSlot {
         }
     }
 
+    #[inline(always)]
     fn is_shared(&self) -> bool {
         ptr::eq(self, &OVERFLOW)
     }
@@ -246,11 +247,6 @@ fn claim() -> &'static HeapSlot {
     slot.peak.store(slot.live.load(Relaxed), Relaxed);
     HEAP.with(|cell| cell.set(slot));
     slot
-}
-
-/// The shared slot (a placeholder for frames that do not measure memory).
-pub(crate) fn overflow() -> &'static HeapSlot {
-    &OVERFLOW
 }
 
 /// Gives this thread's slot back (called from a thread-local destructor outside the

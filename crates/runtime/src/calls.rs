@@ -95,6 +95,7 @@ static TRACKS: AtomicU64 = AtomicU64::new(0);
 
 impl Tree {
     /// The node at `index` (which must be below `len`).
+    #[inline(always)]
     pub fn node(&self, index: u32) -> &Node {
         let chunk = self.chunks[index as usize / CHUNK_NODES].load(Acquire);
         // SAFETY: a node below `len` lives in an allocated chunk; chunks are never freed.
@@ -134,6 +135,12 @@ impl Tree {
             index = node.next_sibling.load(Relaxed);
         }
         self.insert(parent, site_pointer)
+    }
+
+    /// The node at `index`, for as long as the program runs (chunks are never freed).
+    #[inline(always)]
+    fn node_static(&'static self, index: u32) -> &'static Node {
+        self.node(index)
     }
 
     #[cold]
@@ -211,41 +218,67 @@ thread_local! {
         const { CallContext { tree: Cell::new(ptr::null()), node: Cell::new(ROOT), child_ticks: Cell::new(0) } };
 }
 
+/// This thread's call context.
+///
+/// PERF: the closure only takes the address, so `with` inlines to one thread-pointer-relative
+/// address computation; the context has no destructor, so the address stays valid for the
+/// whole life of the thread, and it is only used by the thread itself.
+#[inline(always)]
+fn context() -> *const CallContext {
+    CONTEXT.with(|context| context as *const CallContext)
+}
+
 /// Ticks spent so far in profiled callees of the innermost profiled call of this thread.
 #[inline(always)]
 pub(crate) fn child_ticks() -> u64 {
-    CONTEXT.with(|context| context.child_ticks.get())
+    // SAFETY: see `context`.
+    unsafe { (*context()).child_ticks.get() }
 }
 
 /// What a call's exit restores.
 #[derive(Debug)]
 pub(crate) struct Entry {
     tree: &'static Tree,
-    node: u32,
+    node: &'static Node,
     parent: u32,
     saved_child_ticks: u64,
+}
+
+/// Whether calls are logged for timelines (off unless a trace was asked for: it costs a few
+/// stores per call).
+static LOG_EVENTS: AtomicBool = AtomicBool::new(false);
+
+/// Turns the call log for timelines (Chrome trace) on or off, for every thread.
+///
+/// # Examples
+///
+/// ```
+/// hiperf_runtime::calls::log_events(true);
+/// ```
+pub fn log_events(on: bool) {
+    LOG_EVENTS.store(on, Relaxed);
 }
 
 /// Enters a call of `site`.
 #[inline(always)]
 pub(crate) fn enter(site: &'static Site) -> Entry {
-    CONTEXT.with(|context| {
-        let mut tree = context.tree.get();
-        if tree.is_null() {
-            tree = acquire(context);
-        }
-        // SAFETY: set by `acquire` to a leaked tree this thread holds.
-        let tree = unsafe { &*tree };
-        let parent = context.node.get();
-        let node = tree.child(parent, site);
-        context.node.set(node);
-        Entry {
-            tree,
-            node,
-            parent,
-            saved_child_ticks: context.child_ticks.replace(0),
-        }
-    })
+    // SAFETY: see `context`.
+    let context = unsafe { &*context() };
+    let mut tree = context.tree.get();
+    if tree.is_null() {
+        tree = acquire(context);
+    }
+    // SAFETY: set by `acquire` to a leaked tree this thread holds.
+    let tree = unsafe { &*tree };
+    let parent = context.node.get();
+    let node = tree.child(parent, site);
+    context.node.set(node);
+    Entry {
+        tree,
+        node: tree.node_static(node),
+        parent,
+        saved_child_ticks: context.child_ticks.replace(0),
+    }
 }
 
 /// Leaves a call of `site` that started at `start` and took `total` ticks: restores the
@@ -253,17 +286,19 @@ pub(crate) fn enter(site: &'static Site) -> Entry {
 /// figures, and returns the callee time of the call that ends.
 #[inline(always)]
 pub(crate) fn exit(entry: &Entry, site: &'static Site, start: u64, total: u64) -> u64 {
-    let child_ticks = CONTEXT.with(|context| {
-        context.node.set(entry.parent);
-        context
-            .child_ticks
-            .replace(entry.saved_child_ticks.wrapping_add(total))
-    });
-    let node = entry.tree.node(entry.node);
+    // SAFETY: see `context`.
+    let context = unsafe { &*context() };
+    context.node.set(entry.parent);
+    let child_ticks = context
+        .child_ticks
+        .replace(entry.saved_child_ticks.wrapping_add(total));
+    let node = entry.node;
     node.calls.add(1);
     node.total_ticks.add(total);
     node.self_ticks.add(total.saturating_sub(child_ticks));
-    entry.tree.log(site, start, total);
+    if LOG_EVENTS.load(Relaxed) {
+        entry.tree.log(site, start, total);
+    }
     child_ticks
 }
 

@@ -101,7 +101,8 @@ pub struct Block {
     pub depth: Counter,
     /// Inclusive ticks of the primitive calls (cProfile's cumtime: recursion not counted twice).
     pub cumulative_ticks: Counter,
-    /// Ticks spent in the function itself, outside calls of other profiled functions.
+    /// Ticks an `async fn` spent in itself (the self time of synchronous functions comes from
+    /// the call tree).
     pub self_ticks: Counter,
     /// The longest single call, in ticks.
     pub max_ticks: Counter,

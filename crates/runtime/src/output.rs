@@ -31,8 +31,12 @@ pub struct ReportGuard {
 }
 
 impl ReportGuard {
-    /// Makes a guard that reports when dropped.
+    /// Makes a guard that reports when dropped. With `HIPERF_TRACE` set, it also turns the
+    /// call log for the trace on.
     pub fn new() -> Self {
+        if std::env::var_os("HIPERF_TRACE").is_some() {
+            crate::calls::log_events(true);
+        }
         ReportGuard { _private: () }
     }
 }

@@ -25,11 +25,24 @@ pub trait Probe {
     fn switch(&self, slot: u32) -> &Self;
 }
 
-/// The probe of one call of a synchronous function: `TIME` for `#[profile]`, `MEMORY` for
-/// `#[memit]`, both when the two are stacked. The flags are constants, so a time-only frame
-/// carries no memory code and a memory-only frame never reads the clock.
+/// This thread's block of `site`.
+///
+/// PERF: the closure only takes the cell's address, so `with` inlines to one
+/// thread-pointer-relative address; the cell has no destructor, so the address is valid for
+/// the life of the thread, which is the only one to use it.
+#[inline(always)]
+fn local_block(cell: &'static LocalKey<BlockCell>, site: &'static Site) -> &'static Block {
+    let cell: *const BlockCell = cell.with(|cell| cell as *const BlockCell);
+    // SAFETY: see above.
+    unsafe { &*cell }.get(site)
+}
+
+/// The probe of one call of a synchronous function: `TIME` for `#[profile]`, a memory side
+/// `M` for `#[memit]` ([`MemoryState`], or the empty [`NoMemory`]), both when the two are
+/// stacked. Both are known at compile time, so a time-only frame carries no memory code and
+/// a memory-only frame never reads the clock.
 #[derive(Debug)]
-pub struct Frame<const TIME: bool, const MEMORY: bool> {
+pub struct Frame<const TIME: bool, M: MemoryProbe> {
     block: &'static Block,
     start: u64,
     last: Cell<u64>,
@@ -37,12 +50,39 @@ pub struct Frame<const TIME: bool, const MEMORY: bool> {
     /// Callee ticks of this call when the current line started.
     line_child_ticks: Cell<u64>,
     call: calls::Entry,
-    memory: MemoryState,
+    memory: M,
 }
 
-/// The memory side of a frame (unused by time-only frames).
+/// The memory side of a frame.
+pub trait MemoryProbe: Sized {
+    /// Starts measuring a call.
+    fn enter(block: &'static Block) -> Self;
+    /// Closes line `slot`.
+    fn close_line(&self, block: &Block, slot: u32);
+    /// Closes the last line and the call.
+    fn exit(&self, block: &Block, slot: u32, outermost: bool);
+}
+
+/// No memory measurement (`#[profile]` alone): a zero-sized memory side.
 #[derive(Debug)]
-struct MemoryState {
+pub struct NoMemory;
+
+impl MemoryProbe for NoMemory {
+    #[inline(always)]
+    fn enter(_: &'static Block) -> Self {
+        NoMemory
+    }
+
+    #[inline(always)]
+    fn close_line(&self, _: &Block, _: u32) {}
+
+    #[inline(always)]
+    fn exit(&self, _: &Block, _: u32, _: bool) {}
+}
+
+/// The memory side of a `#[memit]` frame.
+#[derive(Debug)]
+pub struct MemoryState {
     heap: &'static HeapSlot,
     entry_live: i64,
     /// The caller's high-water mark at entry, handed back at exit.
@@ -55,30 +95,26 @@ struct MemoryState {
 }
 
 /// A frame that records per-line time only (`#[profile]`).
-pub type TimeFrame = Frame<true, false>;
+pub type TimeFrame = Frame<true, NoMemory>;
 /// A frame that records per-line memory only (`#[memit]`).
-pub type MemoryFrame = Frame<false, true>;
+pub type MemoryFrame = Frame<false, MemoryState>;
 /// A frame that records both (`#[profile]` and `#[memit]` stacked).
-pub type TimeMemoryFrame = Frame<true, true>;
+pub type TimeMemoryFrame = Frame<true, MemoryState>;
 
-impl<const TIME: bool, const MEMORY: bool> Frame<TIME, MEMORY> {
+impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
     /// Opens a call of `site` in this thread and starts line `first_slot` (0: no line yet).
     ///
     /// PERF: the entry and the body's first mark share one clock read.
     #[inline(always)]
     pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> Self {
-        let block = cell.with(|cell| cell.get(site));
+        let block = local_block(cell, site);
         let call = calls::enter(site);
         block.depth.add(1);
         if first_slot != 0 {
             // SAFETY: `first_slot` is numbered by the macro like every other slot.
             unsafe { block.time_slot(first_slot) }.hits.add(1);
         }
-        let memory = if MEMORY {
-            MemoryState::enter(block)
-        } else {
-            MemoryState::unused()
-        };
+        let memory = M::enter(block);
         let start = if TIME { clock::now() } else { 0 };
         Frame {
             block,
@@ -107,9 +143,7 @@ impl<const TIME: bool, const MEMORY: bool> Frame<TIME, MEMORY> {
                 .add(child_ticks.wrapping_sub(self.line_child_ticks.get()));
             self.line_child_ticks.set(child_ticks);
         }
-        if MEMORY {
-            self.memory.close_line(self.block, previous);
-        }
+        self.memory.close_line(self.block, previous);
         if hit {
             // SAFETY: as above.
             unsafe { self.block.time_slot(slot) }.hits.add(1);
@@ -118,7 +152,7 @@ impl<const TIME: bool, const MEMORY: bool> Frame<TIME, MEMORY> {
     }
 }
 
-impl<const TIME: bool, const MEMORY: bool> Probe for Frame<TIME, MEMORY> {
+impl<const TIME: bool, M: MemoryProbe> Probe for Frame<TIME, M> {
     #[inline(always)]
     fn mark(&self, slot: u32) {
         self.advance(slot, true);
@@ -131,7 +165,7 @@ impl<const TIME: bool, const MEMORY: bool> Probe for Frame<TIME, MEMORY> {
     }
 }
 
-impl<const TIME: bool, const MEMORY: bool> Drop for Frame<TIME, MEMORY> {
+impl<const TIME: bool, M: MemoryProbe> Drop for Frame<TIME, M> {
     #[inline(always)]
     fn drop(&mut self) {
         let block = self.block;
@@ -152,7 +186,6 @@ impl<const TIME: bool, const MEMORY: bool> Drop for Frame<TIME, MEMORY> {
         }
         block.histogram_add(total);
         block.calls.add(1);
-        block.self_ticks.add(total.saturating_sub(child_ticks));
         block.max_ticks.raise(total);
         let depth = block.depth.get().wrapping_sub(1);
         block.depth.set(depth);
@@ -160,25 +193,11 @@ impl<const TIME: bool, const MEMORY: bool> Drop for Frame<TIME, MEMORY> {
             block.primitive_calls.add(1);
             block.cumulative_ticks.add(total);
         }
-        if MEMORY {
-            self.memory.exit(block, self.slot.get(), depth == 0);
-        }
+        self.memory.exit(block, self.slot.get(), depth == 0);
     }
 }
 
-impl MemoryState {
-    fn unused() -> Self {
-        MemoryState {
-            heap: alloc::overflow(),
-            entry_live: 0,
-            caller_peak: 0,
-            call_peak: Cell::new(0),
-            line_live: Cell::new(0),
-            line_allocations: Cell::new(0),
-            line_allocated: Cell::new(0),
-        }
-    }
-
+impl MemoryProbe for MemoryState {
     #[inline(always)]
     fn enter(block: &'static Block) -> Self {
         if block.rss_entry.get() == 0 {
@@ -310,7 +329,7 @@ impl AsyncFrame {
 
     #[inline(always)]
     fn block(&self) -> &'static Block {
-        self.cell.with(|cell| cell.get(self.site))
+        local_block(self.cell, self.site)
     }
 
     #[inline(always)]

@@ -214,11 +214,21 @@ pub fn take(options: SnapshotOptions) -> Profile {
     let calibration = clock::calibration();
     let (probe_line_ns, probe_call_ns) = probe_cost(&calibration);
     let sites = crate::registry::sites();
-    let functions = sites
+    let mut functions: Vec<FunctionProfile> = sites
         .iter()
         .map(|site| function(site, &calibration, probe_line_ns, options))
         .collect();
     let paths = graph::paths(&sites, &calibration);
+    // A synchronous function's self time is the sum over the call paths that end in it.
+    for path in &paths {
+        if let Some(function) = path
+            .stack
+            .last()
+            .and_then(|&f| functions.get_mut(f as usize))
+        {
+            function.self_ns += path.self_ns;
+        }
+    }
     Profile {
         schema: SCHEMA.to_string(),
         clock: ClockInfo {
