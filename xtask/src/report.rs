@@ -115,6 +115,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             .map_err(|e| format!("cannot encode the Python comparison: {e}"))?;
         write(&out.join("vs-python.json"), &json)?;
         written.push_str(", vs-python.json");
+    } else {
+        // A comparison left by an earlier run would be read as belonging to this one.
+        let _ = std::fs::remove_file(out.join("vs-python.json"));
     }
     eprintln!("\nWrote {written} in {}", out.display());
     if let Some(python) = &supplement.python {
