@@ -71,9 +71,19 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         .new
         .clone()
         .unwrap_or_else(|| root().join("target/hiperf/report.json"));
-    let base = read(&args.base)?;
-    let new = read(&new_path)?;
-    let threshold = args.threshold / 100.0;
+    let worse = compare(&args.base, &new_path, args.threshold)?;
+    Ok(if worse {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Prints what changed between two runs; returns whether something got worse.
+pub fn compare(base_path: &Path, new_path: &Path, threshold_percent: f64) -> Result<bool, String> {
+    let base = read(base_path)?;
+    let new = read(new_path)?;
+    let threshold = threshold_percent / 100.0;
     let mut findings = Vec::new();
     if let (Some(base), Some(new)) = (&base.report, &new.report) {
         compare_workloads(base, new, threshold, &mut findings);
@@ -82,14 +92,13 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         compare_profiles(base, new, threshold, &mut findings);
     }
     println!(
-        "Comparing {} (base) with {} (new); time noise threshold {}%",
-        args.base.display(),
-        new_path.display(),
-        args.threshold
+        "Comparing {} (base) with {} (new); time noise threshold {threshold_percent}%",
+        base_path.display(),
+        new_path.display()
     );
     if findings.is_empty() {
         println!("No change beyond noise.");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(false);
     }
     let worse = findings.iter().filter(|f| f.worse).count();
     let width = findings
@@ -105,11 +114,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         "\n{} change(s) beyond noise, {worse} of them worse.",
         findings.len()
     );
-    Ok(if worse > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(worse > 0)
 }
 
 fn relative(base: f64, new: f64) -> f64 {
@@ -214,9 +219,11 @@ fn compare_profiles(base: &Profile, new: &Profile, threshold: f64, findings: &mu
                     worse: line.hits > old.hits,
                 });
             }
-            // Time: past the threshold, and by more than three probe costs per hit.
+            // Time: past the threshold, by more than three probe costs per hit, and by more
+            // than 1% of the function's time (one profiled run cannot resolve less).
             let change = relative(old.time_ns, line.time_ns);
-            let floor = 3.0 * probe * line.hits.max(old.hits) as f64;
+            let floor = (3.0 * probe * line.hits.max(old.hits) as f64)
+                .max(0.01 * before.total_ns.max(function.total_ns));
             if change.abs() > threshold && (line.time_ns - old.time_ns).abs() > floor {
                 findings.push(Finding {
                     place: place.clone(),
@@ -249,5 +256,74 @@ fn compare_profiles(base: &Profile, new: &Profile, threshold: f64, findings: &mu
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(hits: u64, time_ns: f64, increment: i64) -> Profile {
+        let line = |number: u32, contents: &str, hits: u64, time_ns: f64| {
+            serde_json::json!({
+                "line": number, "contents": contents, "probed": true, "hits": hits, "time_ns": time_ns,
+                "memory": { "usage_bytes": 0, "increment_bytes": increment, "peak_bytes": increment.max(0),
+                            "allocations": 1, "allocated_bytes": increment.max(0) }
+            })
+        };
+        serde_json::from_value(serde_json::json!({
+            "schema": "hiperf.profile/1",
+            "clock": { "source": "tsc", "ticks_per_ns": 2.4, "invariant": true, "probe_line_ns": 10.0,
+                       "probe_call_ns": 20.0, "probe_subtracted": false },
+            "functions": [{
+                "name": "work", "module_path": "app", "file": "src/main.rs", "line": 1, "is_async": false,
+                "measures_time": true, "measures_memory": true, "calls": 1, "primitive_calls": 1, "threads": 1,
+                "total_ns": 1e6 + time_ns, "cumulative_ns": 1e6 + time_ns, "self_ns": 1e6 + time_ns,
+                "max_call_ns": 1e6 + time_ns, "entry_ns": 0.0, "memory": null,
+                "lines": [line(2, "    let a = 1;", 1, 1e6), line(3, "    heavy(a);", hits, time_ns)]
+            }]
+        }))
+        .unwrap()
+    }
+
+    fn findings(base: &Profile, new: &Profile) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        compare_profiles(base, new, 0.10, &mut findings);
+        findings
+    }
+
+    #[test]
+    fn the_same_run_has_no_finding() {
+        assert!(findings(&profile(100, 5e6, 8), &profile(100, 5e6, 8)).is_empty());
+    }
+
+    #[test]
+    fn a_change_in_hits_is_always_flagged() {
+        let found = findings(&profile(100, 5e6, 8), &profile(101, 5e6, 8));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].worse && found[0].what.starts_with("hits 100 -> 101"));
+    }
+
+    #[test]
+    fn time_is_flagged_only_beyond_the_threshold_and_the_floor() {
+        assert!(
+            findings(&profile(100, 5e6, 8), &profile(100, 5.2e6, 8)).is_empty(),
+            "4% is noise"
+        );
+        let slower = findings(&profile(100, 5e6, 8), &profile(100, 7e6, 8));
+        assert_eq!(slower.len(), 1);
+        assert!(slower[0].worse && slower[0].place == "src/main.rs:3");
+        let faster = findings(&profile(100, 5e6, 8), &profile(100, 3e6, 8));
+        assert!(!faster[0].worse);
+    }
+
+    #[test]
+    fn any_change_in_exact_heap_figures_is_flagged() {
+        let found = findings(&profile(100, 5e6, 8), &profile(100, 5e6, 16));
+        assert!(
+            found
+                .iter()
+                .any(|f| f.worse && f.what.starts_with("heap increment 8 -> 16"))
+        );
     }
 }

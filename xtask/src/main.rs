@@ -6,6 +6,7 @@
 mod bench;
 mod compare;
 mod flame;
+mod python;
 mod report;
 mod test;
 

@@ -8,11 +8,11 @@ use hiperf_report::model::RunReport;
 use hiperf_report::python::PythonComparison;
 use hiperf_report::supplement::{Supplement, utc_timestamp};
 
+use hiperf_runtime::report::SortKey;
+
 use crate::{cargo, root, status};
 
-// The Python comparison is part of this task, so its module hangs here rather than in main.rs.
-#[path = "python.rs"]
-mod python;
+use crate::python;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,6 +35,17 @@ pub struct Args {
     /// `python3`; numpy optional) and report the Rust/Python ratios.
     #[arg(long)]
     vs_python: bool,
+    /// Order of the call table: cumulative, tottime, ncalls or name.
+    #[arg(long, value_name = "KEY", default_value = "cumulative", value_parser = parse_sort)]
+    sort: SortKey,
+    /// Compare with an earlier run's report.json: per workload, function and line; exits 1
+    /// when something got worse beyond noise.
+    #[arg(long, value_name = "BASE.json")]
+    compare: Option<PathBuf>,
+}
+
+fn parse_sort(text: &str) -> Result<SortKey, String> {
+    text.parse()
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
@@ -54,7 +65,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
 
     eprintln!("Timing the workloads ({} runs each)...", args.runs);
     let timing_json = out.join("timing.json");
-    let timing = match run_runner(&timing_runner, args, args.runs, &timing_json)? {
+    let timing = match run_runner(&timing_runner, args, args.runs, &timing_json, None)? {
         Outcome::Ran(report) => report,
         Outcome::BadName => return Ok(ExitCode::from(2)),
     };
@@ -62,7 +73,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(runner) = &profiled_runner {
         eprintln!("Profiling the workloads (one run each, line tables on)...");
         let profiled_json = out.join("profiled.json");
-        let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json)? else {
+        let trace = out.join("trace.json");
+        let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json, Some(&trace))?
+        else {
             return Ok(ExitCode::from(2));
         };
         merge(&mut report, *profiled);
@@ -72,7 +85,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         eprintln!("Running the Python transcriptions (--vs-python)...");
         python::compare(&report, args.quick, args.runs)
     });
-    let mut text = hiperf_report::text::render(&report);
+    let mut text = hiperf_report::text::render(&report, args.sort);
     if let Some(python) = &python {
         text.push('\n');
         text.push_str(&hiperf_report::python::render_text(python));
@@ -100,6 +113,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let mut written = String::from("report.{txt,json,md,html}");
     if let Some(profile) = &report.profile {
         let folded = hiperf_runtime::report::render_folded(profile);
+        write(&out.join("folded.txt"), folded.as_bytes())?;
+        written.push_str(", folded.txt, trace.json");
         // The flame graph is an extra: the reports above are written whatever happens to it.
         match crate::flame::render(&folded, "hiperf: the profiled workloads") {
             Ok(Some(svg)) => {
@@ -123,8 +138,21 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(python) = &supplement.python {
         warn_python_failures(python);
     }
-    if report.all_passed() {
+    let regressed = match &args.compare {
+        Some(base) => {
+            println!();
+            crate::compare::compare(base, &out.join("report.json"), 10.0)?
+        }
+        None => false,
+    };
+    if report.all_passed() && !regressed {
         Ok(ExitCode::SUCCESS)
+    } else if report.all_passed() {
+        eprintln!(
+            "Something got worse than in {} (see above).",
+            args.compare.as_deref().unwrap_or(Path::new("")).display()
+        );
+        Ok(ExitCode::FAILURE)
     } else {
         eprintln!(
             "Some checks failed (see above); rerun one with `cargo xtask report --only <id>`."
@@ -169,7 +197,13 @@ enum Outcome {
     BadName,
 }
 
-fn run_runner(runner: &Path, args: &Args, runs: u32, json: &Path) -> Result<Outcome, String> {
+fn run_runner(
+    runner: &Path,
+    args: &Args,
+    runs: u32,
+    json: &Path,
+    trace: Option<&Path>,
+) -> Result<Outcome, String> {
     let mut command = Command::new(runner);
     command.args([
         "run",
@@ -182,6 +216,9 @@ fn run_runner(runner: &Path, args: &Args, runs: u32, json: &Path) -> Result<Outc
         command.args(["--only", name]);
     }
     command.arg("--json").arg(json);
+    if let Some(trace) = trace {
+        command.arg("--trace").arg(trace);
+    }
     let exit = status(&mut command)?;
     if exit.code() == Some(2) {
         return Ok(Outcome::BadName);

@@ -4,15 +4,13 @@ use std::fmt::Write;
 
 use crate::model::{RunReport, WorkloadResult};
 
-/// The summary table and, when a profile is attached, every line table.
-pub fn render(report: &RunReport) -> String {
+/// The summary table and, when a profile is attached, every line table and the call table
+/// sorted by `sort`.
+pub fn render(report: &RunReport, sort: hiperf_runtime::report::SortKey) -> String {
     let mut out = render_summary(report);
     if let Some(profile) = &report.profile {
         out.push('\n');
-        out.push_str(&hiperf_runtime::report::render_text(
-            profile,
-            Default::default(),
-        ));
+        out.push_str(&hiperf_runtime::report::render_text(profile, sort));
     }
     out
 }
