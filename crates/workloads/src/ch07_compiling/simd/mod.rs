@@ -17,15 +17,24 @@
 //! The 1000², 300-iteration grid takes 33,219,980 updates, each 3 multiplies and 5 adds
 //! (`re²`, `im²`, `re·im`, the test's `re² + im²`, `re² - im²`, `+ c.re`, the doubling,
 //! `+ c.im`): 265.8 Mflop. The development machine (AMD EPYC Zen 3, 2 cores, AVX2, no
-//! AVX-512) has two multiply and two add pipes of 4 f64 lanes per core; without FMA that is
-//! 16 flop per cycle per core. The clock, from a chain of dependent `vaddpd` (3-cycle
-//! latency), is 2.93 GHz, and a loop of 6 independent `vmulpd` and 6 independent `vaddpd`
-//! chains measured 11.5 vector operations per ns on one core (46 Gflop/s, 98% of 4 per cycle).
-//! The limit is therefore 2 × 2.93 GHz × 16 = 93.8 Gflop/s, and the kernel cannot take less
-//! than 265.8 Mflop / 93.8 Gflop/s = 2.83 ms on both cores. The count and the escape test add
-//! 2 to 3 non-flop vector operations per step on the same pipes, and a tile keeps stepping
-//! its finished lanes until its slowest lane is done (4×4 tiles waste 22% of their lanes on
-//! this grid), so about 5 ms is what this design can reach.
+//! AVX-512) has two multiply and two add pipes of 4 f64 lanes per core: without FMA, 16 flop
+//! per cycle per core. Its clock, from a chain of dependent `vaddpd` (3-cycle latency), is
+//! 2.9 to 3.1 GHz, and 6 independent `vmulpd` chains beside 6 `vaddpd` chains ran 11.5 vector
+//! operations per ns on one core (46 Gflop/s, 4 per cycle). The limit is therefore
+//! 2 cores × 2.93 GHz × 16 = 93.8 Gflop/s, and the kernel cannot take less than
+//! 265.8 Mflop / 93.8 Gflop/s = **2.83 ms**.
+//!
+//! What keeps this kernel above it, measured on the same machine:
+//! - the compare runs on the add pipes too (8 `vaddpd` + 4 `vcmppd` take 6 cycles, 8 `vmulpd`
+//!   + 4 `vcmppd` take 4), so a step of a 4-row tile puts 24 operations on 2 add pipes:
+//!   12 cycles at best, and about 15.5 once the four 9-cycle chains contend for them;
+//! - a tile steps until its slowest lane is done: the 4×4 tiles run 2.71 M tile steps where
+//!   2.08 M would do if no lane idled (78% of the lanes do useful work).
+//!
+//! 2.71 M × 15.5 cycles on 2 cores at 2.93 GHz is about 7 ms, 2.5 times the limit.
+//! (Moving the doubling to the multiply pipes, an integer compare, 6-row tiles, and packing
+//! the still-running points into full tiles at steps 32, 64 and 128 were tried: none was
+//! faster here.)
 
 mod lanes;
 
