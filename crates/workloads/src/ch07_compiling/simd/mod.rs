@@ -25,9 +25,9 @@
 //! 265.8 Mflop / 93.8 Gflop/s = **2.83 ms**.
 //!
 //! What keeps this kernel above it, measured on the same machine:
-//! - the compare runs on the add pipes too (8 `vaddpd` + 4 `vcmppd` take 6 cycles, 8 `vmulpd`
-//!   + 4 `vcmppd` take 4), so a step of a 4-row tile puts 24 operations on 2 add pipes:
-//!   12 cycles at best, and about 15.5 once the four 9-cycle chains contend for them;
+//! - the compare runs on the add pipes too (8 `vaddpd` and 4 `vcmppd` take 6 cycles, 8
+//!   `vmulpd` and 4 `vcmppd` take 4), so a step of a 4-row tile puts 24 operations on 2 add
+//!   pipes: 12 cycles at best, and about 15.5 once the four 9-cycle chains contend for them;
 //! - a tile steps until its slowest lane is done: the 4×4 tiles run 2.71 M tile steps where
 //!   2.08 M would do if no lane idled (78% of the lanes do useful work).
 //!
