@@ -1,0 +1,131 @@
+//! The report as Markdown: one table, the targets, the exclusions and the notes. Pure.
+
+use std::fmt::Write;
+
+use crate::catalogue::{PER_CALL, Role};
+use crate::table::{Report, Row};
+
+/// Renders the whole report.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# hiperf against the peer Rust profilers\n");
+    let _ = writeln!(
+        out,
+        "{} ({} logical cores), {}. Schema `{}`.\n",
+        report.cpu, report.cores, report.rustc, report.schema
+    );
+    out.push_str(&table(report));
+    out.push('\n');
+    let _ = writeln!(out, "## Targets\n");
+    for target in &report.targets {
+        let _ = writeln!(
+            out,
+            "- **{}** — {}: {}",
+            target.verdict.to_uppercase(),
+            target.name,
+            target.detail
+        );
+    }
+    out.push('\n');
+    let _ = writeln!(out, "## Peers left out\n");
+    if report.excluded.is_empty() {
+        let _ = writeln!(out, "None: every peer built and ran.");
+    }
+    for excluded in &report.excluded {
+        let _ = writeln!(out, "- {}: {}", excluded.tool, excluded.reason);
+    }
+    let waiting: Vec<&Row> = report
+        .groups
+        .iter()
+        .flat_map(|group| &group.rows)
+        .filter(|row| row.status == "not built")
+        .collect();
+    if !waiting.is_empty() {
+        let _ = writeln!(out, "\n## Waiting behind a feature\n");
+        for row in waiting {
+            let _ = writeln!(
+                out,
+                "- {} (`--features {}`)",
+                row.label,
+                row.feature.unwrap_or("?")
+            );
+        }
+    }
+    let _ = writeln!(out, "\n## Versions\n");
+    let versions: Vec<String> = report
+        .versions
+        .iter()
+        .map(|(name, version)| format!("{name} {version}"))
+        .collect();
+    let _ = writeln!(out, "{}", versions.join(", "));
+    let _ = writeln!(out, "\n## Notes\n");
+    for note in &report.notes {
+        let _ = writeln!(out, "- {note}");
+    }
+    out
+}
+
+/// The table alone: a header row per group, then its rows.
+pub fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| tool (config) | ns | overhead (ns) | ratio | records per-call time |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---|");
+    for group in &report.groups {
+        let _ = writeln!(
+            out,
+            "| **{}** — {}; ratio = {} | | | | |",
+            group.name, group.unit, group.ratio_basis
+        );
+        for row in &group.rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                label(row),
+                figure(row.ns, 2, row.status),
+                signed(row.overhead_ns),
+                ratio(row.ratio),
+                records(group.name, row.role)
+            );
+        }
+    }
+    out
+}
+
+fn label(row: &Row) -> String {
+    match row.role {
+        Role::Hiperf => format!("**{}**", row.label),
+        _ => row.label.to_owned(),
+    }
+}
+
+fn figure(value: Option<f64>, decimals: usize, status: &str) -> String {
+    match value {
+        Some(value) => format!("{value:.decimals$}"),
+        None => status.to_owned(),
+    }
+}
+
+fn signed(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |value| format!("{value:+.2}"))
+}
+
+fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |value| format!("{value:.2}×"))
+}
+
+fn records(group: &str, role: Role) -> &'static str {
+    if group != PER_CALL {
+        return "—";
+    }
+    match role {
+        Role::Peer { records_time: true } => "yes",
+        Role::Peer {
+            records_time: false,
+        } => "no",
+        Role::Hiperf => "yes (per line)",
+        Role::Baseline | Role::Floor => "—",
+    }
+}
