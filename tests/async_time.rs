@@ -4,9 +4,8 @@
 mod common;
 
 use std::future::Future;
-use std::pin::{Pin, pin};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// Pending on the first poll, ready on the second.
@@ -34,37 +33,33 @@ async fn waits_twice() -> u32 {
     first + second
 }
 
-/// Polls `future`, sleeping `pause` whenever it is pending (the time it is suspended).
-fn block_on<F: Future>(future: F, pause: Duration) -> F::Output {
-    struct NoopWake;
-    impl Wake for NoopWake {
-        fn wake(self: Arc<Self>) {}
-    }
-    let waker = Waker::from(Arc::new(NoopWake));
-    let mut context = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        match future.as_mut().poll(&mut context) {
-            Poll::Ready(value) => return value,
-            Poll::Pending => std::thread::sleep(pause),
-        }
-    }
-}
-
 #[test]
 fn time_suspended_at_await_is_apart_from_time_polled() {
-    assert_eq!(block_on(waits_twice(), Duration::from_millis(20)), 14);
+    assert_eq!(
+        common::block_on(waits_twice(), Duration::from_millis(20)),
+        14
+    );
     if !hiperf::ENABLED {
         return;
     }
     let profile = common::function("waits_twice");
     let first = common::line(&profile, "let first = YieldOnce { yielded: false }.await;");
     assert_eq!(first.hits, 1);
-    assert!(first.suspended_ns >= 20e6, "suspended {} ns", first.suspended_ns);
+    assert!(
+        first.suspended_ns >= 20e6,
+        "suspended {} ns",
+        first.suspended_ns
+    );
     assert!(first.time_ns < 20e6, "polled {} ns", first.time_ns);
     let second = common::line(&profile, "let second = YieldOnce { yielded: false }.await;");
     assert!(second.suspended_ns >= 20e6);
     assert!(profile.suspended_ns >= 40e6);
-    assert!(profile.cumulative_ns >= profile.suspended_ns, "the call's time is wall clock");
-    assert!(profile.total_ns < profile.suspended_ns, "line times exclude suspension");
+    assert!(
+        profile.cumulative_ns >= profile.suspended_ns,
+        "the call's time is wall clock"
+    );
+    assert!(
+        profile.total_ns < profile.suspended_ns,
+        "line times exclude suspension"
+    );
 }

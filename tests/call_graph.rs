@@ -152,25 +152,46 @@ fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
     let profile = hiperf::take(Default::default());
     let trace = hiperf::report::render_chrome_trace(&profile, &hiperf::snapshot::timeline());
     let document: serde_json::Value = serde_json::from_str(&trace).expect("the trace is JSON");
-    let events = document["traceEvents"].as_array().expect("a traceEvents array");
+    let events = document["traceEvents"]
+        .as_array()
+        .expect("a traceEvents array");
     let complete: Vec<&serde_json::Value> = events.iter().filter(|e| e["ph"] == "X").collect();
     assert!(complete.iter().any(|e| e["name"] == "root"));
     for event in events {
         // What Perfetto's JSON importer needs of each event.
         assert!(event["ph"] == "X" || event["ph"] == "M", "{event}");
-        assert!(event["name"].is_string() && event["pid"].is_u64() && event["tid"].is_u64(), "{event}");
+        assert!(
+            event["name"].is_string() && event["pid"].is_u64() && event["tid"].is_u64(),
+            "{event}"
+        );
         if event["ph"] == "X" {
             assert!(event["ts"].as_f64().is_some_and(|ts| ts >= 0.0), "{event}");
-            assert!(event["dur"].as_f64().is_some_and(|dur| dur >= 0.0), "{event}");
+            assert!(
+                event["dur"].as_f64().is_some_and(|dur| dur >= 0.0),
+                "{event}"
+            );
         }
     }
     // Every track is named.
-    let named: Vec<u64> = events.iter().filter(|e| e["ph"] == "M").filter_map(|e| e["tid"].as_u64()).collect();
-    assert!(complete.iter().all(|e| named.contains(&e["tid"].as_u64().unwrap())));
+    let named: Vec<u64> = events
+        .iter()
+        .filter(|e| e["ph"] == "M")
+        .filter_map(|e| e["tid"].as_u64())
+        .collect();
+    assert!(
+        complete
+            .iter()
+            .all(|e| named.contains(&e["tid"].as_u64().unwrap()))
+    );
     assert!(document["otherData"]["calls_not_logged"].is_u64());
 
     let folded = hiperf::report::render_folded(&profile);
-    assert!(folded.lines().any(|line| line.contains("::root;") && line.contains("::branch")), "{folded}");
+    assert!(
+        folded
+            .lines()
+            .any(|line| line.contains("::root;") && line.contains("::branch")),
+        "{folded}"
+    );
     for line in folded.lines() {
         let (stack, count) = line.rsplit_once(' ').expect("`stack count`");
         assert!(!stack.is_empty() && count.parse::<u64>().is_ok(), "{line}");

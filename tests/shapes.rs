@@ -5,10 +5,6 @@
 mod common;
 
 use std::fmt::Display;
-use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 
 struct Counter {
     value: u32,
@@ -102,22 +98,6 @@ async fn ready(value: u32) -> u32 {
     value
 }
 
-/// A minimal executor for the async test.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct NoopWake;
-    impl Wake for NoopWake {
-        fn wake(self: Arc<Self>) {}
-    }
-    let waker = Waker::from(Arc::new(NoopWake));
-    let mut context = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut context) {
-            return value;
-        }
-    }
-}
-
 fn assert_send<T: Send>(_: &T) {}
 
 #[test]
@@ -161,7 +141,7 @@ fn unsafe_fn_nested_items_and_one_liners() {
 fn async_fn_stays_send_and_counts_its_lines() {
     let future = async_sum(vec![1, 2, 3]);
     assert_send(&future);
-    assert_eq!(block_on(future), 6);
+    assert_eq!(common::block_on(future, std::time::Duration::ZERO), 6);
     if hiperf::ENABLED {
         let profile = common::function("async_sum");
         assert_eq!(profile.calls, 1);

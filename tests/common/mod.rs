@@ -39,3 +39,24 @@ pub fn line<'a>(function: &'a FunctionProfile, text: &str) -> &'a LineProfile {
 pub fn hits(function: &FunctionProfile, text: &str) -> u64 {
     line(function, text).hits
 }
+
+/// A minimal executor: polls `future`, sleeping `pause` whenever it is pending (the time it
+/// stays suspended).
+pub fn block_on<F: std::future::Future>(future: F, pause: std::time::Duration) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct NoopWake;
+    impl Wake for NoopWake {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Waker::from(Arc::new(NoopWake));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(value) => return value,
+            Poll::Pending => std::thread::sleep(pause),
+        }
+    }
+}

@@ -19,10 +19,21 @@ use crate::registry::Site;
 
 /// What a mark does; implemented by the frames so that [`MarkIter`] works with each.
 pub trait Probe {
+    /// Closes the current line and starts line `slot`, counting a hit when `hit` is true.
+    fn advance(&self, slot: u32, hit: bool);
+
     /// Starts line `slot`, counting a hit.
-    fn mark(&self, slot: u32);
+    #[inline(always)]
+    fn mark(&self, slot: u32) {
+        self.advance(slot, true);
+    }
+
     /// Starts line `slot` without counting a hit (the evaluation of a `for` loop's iterator).
-    fn switch(&self, slot: u32) -> &Self;
+    #[inline(always)]
+    fn switch(&self, slot: u32) -> &Self {
+        self.advance(slot, false);
+        self
+    }
 }
 
 /// This thread's block of `site`.
@@ -126,7 +137,9 @@ impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
             memory,
         }
     }
+}
 
+impl<const TIME: bool, M: MemoryProbe> Probe for Frame<TIME, M> {
     #[inline(always)]
     fn advance(&self, slot: u32, hit: bool) {
         let previous = self.slot.get();
@@ -149,19 +162,6 @@ impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
             unsafe { self.block.time_slot(slot) }.hits.add(1);
         }
         self.slot.set(slot);
-    }
-}
-
-impl<const TIME: bool, M: MemoryProbe> Probe for Frame<TIME, M> {
-    #[inline(always)]
-    fn mark(&self, slot: u32) {
-        self.advance(slot, true);
-    }
-
-    #[inline(always)]
-    fn switch(&self, slot: u32) -> &Self {
-        self.advance(slot, false);
-        self
     }
 }
 
@@ -331,7 +331,9 @@ impl AsyncFrame {
     fn block(&self) -> &'static Block {
         local_block(self.cell, self.site)
     }
+}
 
+impl Probe for AsyncFrame {
     #[inline(always)]
     fn advance(&self, slot: u32, hit: bool) {
         let now = clock::now();
@@ -348,19 +350,6 @@ impl AsyncFrame {
         }
         self.last.store(now, Relaxed);
         self.slot.store(slot, Relaxed);
-    }
-}
-
-impl Probe for AsyncFrame {
-    #[inline(always)]
-    fn mark(&self, slot: u32) {
-        self.advance(slot, true);
-    }
-
-    #[inline(always)]
-    fn switch(&self, slot: u32) -> &Self {
-        self.advance(slot, false);
-        self
     }
 }
 
