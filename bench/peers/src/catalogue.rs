@@ -87,13 +87,30 @@ pub const CALL_HIPERF: Case = case(
     Role::Hiperf,
 );
 /// Per call: `#[hotpath::measure]` under a guard.
-pub const CALL_HOTPATH: Case = case(
-    PER_CALL,
-    "hotpath_measure",
-    "hotpath",
-    "hotpath `#[measure]` (guard alive)",
-    RECORDS,
-);
+///
+/// The bench builds exactly one of [`CALL_HOTPATH`] and [`CALL_HOTPATH_ALLOC`]: hotpath's
+/// `hotpath-alloc` feature switches `#[measure]` for the whole binary.
+pub const CALL_HOTPATH: Case = Case {
+    feature: Some("no `hotpath-alloc`"),
+    ..case(
+        PER_CALL,
+        "hotpath_measure",
+        "hotpath",
+        "hotpath `#[measure]`, time only (guard alive)",
+        RECORDS,
+    )
+};
+/// Per call: `#[hotpath::measure]` with `hotpath-alloc`, recording allocations beside the time.
+pub const CALL_HOTPATH_ALLOC: Case = Case {
+    feature: Some("hotpath-alloc"),
+    ..case(
+        PER_CALL,
+        "hotpath_measure_alloc",
+        "hotpath",
+        "hotpath `#[measure]`, time + allocations (`hotpath-alloc`; guard alive)",
+        RECORDS,
+    )
+};
 /// Per call: puffin with scopes on.
 pub const CALL_PUFFIN_ON: Case = case(
     PER_CALL,
@@ -243,6 +260,7 @@ pub const ALL: &[Case] = &[
     CALL_TRACY,
     CALL_COARSE,
     CALL_HOTPATH,
+    CALL_HOTPATH_ALLOC,
     CALL_FIRESTORM,
     CALL_PUFFIN_ON,
     CALL_PUFFIN_OFF,

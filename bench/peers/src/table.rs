@@ -459,13 +459,15 @@ fn notes(run: &RunInfo) -> Vec<String> {
             .to_owned(),
         format!(
             "Per line: `for i in 0..{n} {{ acc = acc.wrapping_add(black_box(i)); }}`; hiperf's figure is \
-             (profiled − bare) ÷ {hits:.0} line hits per call (hits counted by hiperf itself), so it includes \
-             the frame's entry and exit spread over the hits. The clock rows time one read each, loop included.",
+             (profiled − bare) ÷ line hits per call ({hits:.0} for `#[profile]`{memit}, counted by hiperf \
+             itself), so it includes the frame's entry and exit spread over the hits. The clock rows time one \
+             read each, loop included.",
             n = run.loop_iterations,
-            hits = run.profile_loop_hits_per_call
+            hits = run.profile_loop_hits_per_call,
+            memit = run.memit_loop_hits_per_call.map_or_else(String::new, |hits| format!(", {hits:.0} for `#[memit]`")),
         ),
-        "Allocator: each wrapper is called directly through `GlobalAlloc` on a static instance (the process's \
-         global allocator is `System`), with layouts of 64..=71 bytes in turn; one pair = `alloc` + `dealloc`."
+        "Allocator: each wrapper is called directly through `GlobalAlloc` on a static instance, with layouts \
+         of 64..=71 bytes in turn; one pair = `alloc` + `dealloc`."
             .to_owned(),
     ];
     notes.extend(run.notes.iter().cloned());

@@ -119,7 +119,12 @@ pub fn bench(criterion: &mut Criterion, cases: &mut Vec<String>, notes: &mut Vec
     group.bench_function(register(&catalogue::CALL_COARSE), |bencher| {
         bencher.iter_custom(|iterations| timed(iterations, coarse_prof, no_flush))
     });
-    group.bench_function(register(&catalogue::CALL_HOTPATH), |bencher| {
+    let hotpath_case = if cfg!(feature = "hotpath-alloc") {
+        &catalogue::CALL_HOTPATH_ALLOC
+    } else {
+        &catalogue::CALL_HOTPATH
+    };
+    group.bench_function(register(hotpath_case), |bencher| {
         bencher.iter_custom(|iterations| timed(iterations, hotpath_measure, no_flush))
     });
     group.bench_function(register(&catalogue::CALL_FIRESTORM), |bencher| {

@@ -71,6 +71,13 @@ fn main() {
          (`hotpath-alloc` off), so hotpath's counting allocator is not measured."
             .to_owned()
     });
+    notes.push(if cfg!(feature = "hiperf-memit") {
+        "The process's global allocator is `hiperf::Alloc::system()` (for `#[memit]`); no timed loop allocates \
+         through it except the peers' own buffers (puffin, firestorm, hotpath, dhat's bookkeeping)."
+            .to_owned()
+    } else {
+        "The process's global allocator is `System`.".to_owned()
+    });
     let (load_start, load_end) = (load_at_start, load_average());
     notes.push(format!(
         "Load average (1 min) when the run started: {load_start}, when it ended: {load_end}; on this 2-core \
