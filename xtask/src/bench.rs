@@ -23,15 +23,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         .to_str()
         .ok_or("the repository path is not UTF-8")?;
     let mut peers = cargo();
-    peers.args([
-        "bench",
-        "--manifest-path",
-        manifest,
-        "--bench",
-        "peers",
-        "--features",
-        "hiperf-alloc,hiperf-memit",
-    ]);
+    peers.args(["bench", "--manifest-path", manifest, "--bench", "peers"]);
     eprintln!("== the peers benchmark (bench/peers)");
     if !status(&mut peers)?.success() {
         return Err(format!(
