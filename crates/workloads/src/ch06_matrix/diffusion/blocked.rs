@@ -1,127 +1,202 @@
-//! Temporal blocking: several steps per sweep of the grid, so that the grid crosses the memory
-//! hierarchy once per `depth` steps instead of once per step.
+//! Temporal blocking: several steps per sweep of the grid, so that each cell is loaded from
+//! memory once per `depth` steps instead of once per step, and the steps in between run on
+//! rows that stay in cache (L1 with narrow strips, L2 with whole rows).
 //!
-//! A sweep makes rows `first .. first + count` of the grid `depth` steps ahead. It streams the
-//! grid's rows in order through a pipeline of levels, one per step: level `l` keeps only its
-//! last three rows, in a ring, and computes its row `j` as soon as level `l − 1` has row `j + 1`.
-//! Level `l` covers `depth − l` rows more than the band on each side (the halo the later levels
-//! read), so bands are independent: each thread sweeps its own band into its part of the
-//! output, reading the shared grid, and recomputes a few halo rows instead of waiting for its
-//! neighbours. Every cell is still the same [`super::cell_a`] of the same inputs, so the grid is
-//! bit-exact with order A.
+//! The grid is cut into tiles: bands of rows (one rayon task each) and, inside a band, strips
+//! of columns. A tile is made `depth` steps ahead by streaming its rows through a pipeline of
+//! levels: level 0 copies the grid's rows (with the wrap-around columns), level `l` computes
+//! step `l` of its row `j` as soon as level `l − 1` has row `j + 1`, and keeps only its last
+//! three rows, in a ring. Level `l` covers `depth − l` rows and columns more than the tile on
+//! each side (the halo the later levels read), so tiles are independent: each recomputes a
+//! thin halo instead of waiting for its neighbours. Every cell is still [`super::cell_a`] of
+//! the same inputs, so the grid is bit-exact with order A.
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::fused::grid_row;
+use super::fused::{self, grid_row};
 use super::simd::Path;
 use super::{Shape, initial_grid};
 use crate::Run;
 
 /// Steps per sweep.
-// PERF: eight levels of three 640-wide rows are 120 KiB, which stays in a Zen 3 core's
-// 512 KiB L2 together with the rows read and written; deeper sweeps gain little more.
 pub const DEPTH: usize = 8;
 
+/// Columns per strip: whole rows at book size.
+// PERF: measured on the 2-core Zen 3 machine at book size, strips of 160 or 320 columns (rings
+// in L1) ran slower than whole rows (rings in L2): the per-call and halo overheads outweigh
+// the cache gain, because the stencil is bound by floating-point adds, not by memory. For the
+// same reason blocking ties with the per-step SIMD pass rather than beating it.
+pub const STRIP: usize = 640;
+
+/// The scratch of one band: `depth` levels of three rows, `strip + 2·depth` wide.
+pub fn scratch_len(depth: usize, strip: usize) -> usize {
+    depth * 3 * (strip + 2 * depth)
+}
+
+/// `row[start ..]` wrapping around, into `out`.
+fn copy_wrapped(row: &[f64], start: isize, out: &mut [f64]) {
+    let mut column = start.rem_euclid(row.len() as isize) as usize;
+    let mut done = 0;
+    while done < out.len() {
+        let take = (row.len() - column).min(out.len() - done);
+        out[done..done + take].copy_from_slice(&row[column..column + take]);
+        done += take;
+        column = 0;
+    }
+}
+
 /// Rows `first .. first + out.len() / cols` of the grid `depth` steps after `grid`, written to
-/// `out`; `rings` holds `depth − 1` levels of three rows.
+/// `out`, strip after strip.
+#[allow(clippy::too_many_arguments, reason = "one tile's whole geometry")]
 pub fn sweep_band(
+    path: Path,
+    shape: Shape,
+    depth: usize,
+    strip: usize,
+    grid: &[f64],
+    first: usize,
+    out: &mut [f64],
+    scratch: &mut [f64],
+) {
+    let Shape { rows, cols } = shape;
+    let count = out.len() / cols;
+    assert!(
+        depth >= 1 && strip >= 1 && rows >= 3 && cols >= 3 && out.len() == count * cols,
+        "a band of whole rows"
+    );
+    assert!(
+        scratch.len() >= scratch_len(depth, strip),
+        "scratch for every level"
+    );
+    let mut from = 0;
+    while from < cols {
+        let columns = from..cols.min(from + strip);
+        from = columns.end;
+        sweep_tile(path, shape, depth, grid, first, columns, out, scratch);
+    }
+}
+
+/// One tile: the band's rows, `columns` of them.
+#[allow(clippy::too_many_arguments, reason = "one tile's whole geometry")]
+fn sweep_tile(
     path: Path,
     shape: Shape,
     depth: usize,
     grid: &[f64],
     first: usize,
+    columns: Range<usize>,
     out: &mut [f64],
-    rings: &mut [f64],
+    scratch: &mut [f64],
 ) {
     let Shape { rows, cols } = shape;
-    let count = out.len() / cols;
-    assert!(
-        depth >= 1 && rows >= 3 && out.len() == count * cols,
-        "a band of whole rows"
-    );
-    assert!(
-        rings.len() >= (depth - 1) * 3 * cols,
-        "three rows per intermediate level"
-    );
-    // Signed row numbers: level `l` covers `first − (depth − l) .. first + count + (depth − l)`.
-    let (first, count, depth_signed) = (first as isize, count as isize, depth as isize);
-    let start = first - (depth_signed - 1);
-    let last = first + count - 1;
+    let width = columns.len();
+    // Ring rows are `span` wide: ring column `k` is grid column `columns.start − depth + k`, and
+    // level `l` fills ring columns `l .. span − l`.
+    let span = width + 2 * depth;
+    let level_len = 3 * span;
+    let ring_row = |j: isize| j.rem_euclid(3) as usize * span;
     let wrap = |j: isize| j.rem_euclid(rows as isize) as usize;
-    let ring_row = |j: isize| j.rem_euclid(3) as usize * cols;
-    // Level `l` computes its row `start + s − (l − 1)` at iteration `s`.
-    for s in 0..(last - start + depth_signed) {
-        for level in 1..=depth_signed {
-            let j = start + s - (level - 1);
-            let reach = depth_signed - level;
+    let (first, depth) = (first as isize, depth as isize);
+    let last = first + (out.len() / cols) as isize - 1;
+    // At iteration `s`, level `l` makes its row `first − depth + s − l`.
+    for s in 0..=(last - first + 2 * depth) {
+        for level in 0..=depth {
+            let j = first - depth + s - level;
+            let reach = depth - level;
             if j < first - reach || j > last + reach {
                 continue;
             }
-            // Level `l`'s ring starts at row `3(l − 1)` of `rings`.
-            let (below, rest) = rings.split_at_mut((level - 1) as usize * 3 * cols);
-            // The rows `j − 1`, `j`, `j + 1` of the level below: the grid itself for level 1.
-            let (up, center, down) = if level == 1 {
-                (
-                    grid_row(grid, wrap(j - 1), cols),
+            if level == 0 {
+                let start = columns.start as isize - depth;
+                copy_wrapped(
                     grid_row(grid, wrap(j), cols),
-                    grid_row(grid, wrap(j + 1), cols),
-                )
+                    start,
+                    &mut scratch[ring_row(j)..][..span],
+                );
+                continue;
+            }
+            let l = level as usize;
+            let (below, this_level) = scratch.split_at_mut(l * level_len);
+            let previous = &below[(l - 1) * level_len..];
+            // Level `l − 1` holds ring columns `l − 1 .. span − l + 1`: two more than level `l`.
+            let inputs = l - 1..span - l + 1;
+            let up = &previous[ring_row(j - 1)..][inputs.clone()];
+            let center = &previous[ring_row(j)..][inputs.clone()];
+            let down = &previous[ring_row(j + 1)..][inputs];
+            let target = if level == depth {
+                &mut out[(j - first) as usize * cols..][columns.clone()]
             } else {
-                let ring = &below[(level - 2) as usize * 3 * cols..];
-                (
-                    &ring[ring_row(j - 1)..][..cols],
-                    &ring[ring_row(j)..][..cols],
-                    &ring[ring_row(j + 1)..][..cols],
-                )
+                &mut this_level[ring_row(j)..][l..span - l]
             };
-            let target = if level == depth_signed {
-                &mut out[(j - first) as usize * cols..][..cols]
-            } else {
-                &mut rest[ring_row(j)..][..cols]
-            };
-            path.row(up, center, down, target);
+            path.stencil(up, center, down, target);
         }
     }
 }
 
-/// `depth` steps from `grid` into `out`, the rows split into `rings.len()` bands over the
-/// rayon pool (one set of rings per band).
+/// `depth` steps from `grid` into `out`, the rows split into `scratches.len()` bands over the
+/// rayon pool.
 pub fn sweep(
     path: Path,
     shape: Shape,
-    depth: usize,
+    (depth, strip): (usize, usize),
     grid: &[f64],
     out: &mut [f64],
-    rings: &mut [Vec<f64>],
+    scratches: &mut [Vec<f64>],
 ) {
     let Shape { rows, cols } = shape;
-    let band_rows = rows.div_ceil(rings.len());
+    let band_rows = rows.div_ceil(scratches.len());
     out.par_chunks_mut(band_rows * cols)
-        .zip(rings.par_iter_mut())
+        .zip(scratches.par_iter_mut())
         .enumerate()
-        .for_each(|(band, (out, rings))| {
-            sweep_band(path, shape, depth, grid, band * band_rows, out, rings);
+        .for_each(|(band, (out, scratch))| {
+            sweep_band(
+                path,
+                shape,
+                depth,
+                strip,
+                grid,
+                band * band_rows,
+                out,
+                scratch,
+            );
         });
 }
 
-/// `steps` steps in sweeps of up to [`DEPTH`], over `bands` bands; the steps run inside
-/// [`Run::time`].
-pub fn evolve(
-    run: &mut Run,
-    path: Path,
-    shape: Shape,
-    steps: usize,
-    depth: usize,
-    bands: usize,
-) -> Vec<f64> {
+/// The tiling of a run: steps per sweep, columns per strip, bands of rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tiling {
+    /// Steps per sweep (the last sweep does what is left).
+    pub depth: usize,
+    /// Columns per strip.
+    pub strip: usize,
+    /// Bands of rows, each a rayon task.
+    pub bands: usize,
+}
+
+/// `steps` steps in sweeps of `tiling.depth`; the steps run inside [`Run::time`].
+pub fn evolve(run: &mut Run, path: Path, shape: Shape, steps: usize, tiling: Tiling) -> Vec<f64> {
+    let Tiling {
+        depth,
+        strip,
+        bands,
+    } = tiling;
     let mut grid = initial_grid(shape);
     let mut next_grid = vec![0.0; shape.cells()];
-    let mut rings = vec![vec![0.0; (depth - 1) * 3 * shape.cols]; bands.clamp(1, shape.rows)];
+    let mut scratches = vec![vec![0.0; scratch_len(depth, strip)]; bands.clamp(1, shape.rows)];
     run.time(|| {
         let mut done = 0;
         while done < steps {
             let depth = depth.min(steps - done);
-            sweep(path, shape, depth, &grid, &mut next_grid, &mut rings);
+            sweep(
+                path,
+                shape,
+                (depth, strip),
+                &grid,
+                &mut next_grid,
+                &mut scratches,
+            );
             std::mem::swap(&mut grid, &mut next_grid);
             done += depth;
         }
@@ -129,14 +204,13 @@ pub fn evolve(
     grid
 }
 
-/// Sweeps of [`DEPTH`] steps on the widest SIMD path, two bands per rayon thread.
+/// Sweeps of [`DEPTH`] steps in strips of [`STRIP`] columns on the widest SIMD path, two bands
+/// per rayon thread.
 pub fn run_rayon(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
-    evolve(
-        run,
-        Path::detect(),
-        shape,
-        steps,
-        DEPTH,
-        2 * rayon::current_num_threads(),
-    )
+    let tiling = Tiling {
+        depth: DEPTH,
+        strip: STRIP,
+        bands: 2 * rayon::current_num_threads(),
+    };
+    fused::in_pool(|| evolve(run, Path::detect(), shape, steps, tiling))
 }

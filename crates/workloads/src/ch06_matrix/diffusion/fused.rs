@@ -3,8 +3,8 @@
 //!
 //! The wrap-around lives in the choice of rows (row `i` reads rows `i − 1` and `i + 1` modulo
 //! the height, once per row) and in the two edge columns, which are computed apart; the
-//! interior of a row is a loop over equal-length slices with no `%` and no bounds checks, which
-//! LLVM vectorises. The pass is generic over the cell update, so that one kernel serves the
+//! interior of a row is a [`stencil`]: a loop over equal-length slices with no `%` and no
+//! bounds checks, which LLVM vectorises. The pass is generic over the cell update, so that one kernel serves the
 //! three evaluation orders; the registered variants use order A.
 
 use rayon::prelude::*;
@@ -50,28 +50,21 @@ pub fn edges(cell: impl CellUpdate, up: &[f64], center: &[f64], down: &[f64], ou
     );
 }
 
-/// Columns `from .. n − 1` of a row, the interior's tail: no wrap-around, no `%`.
+/// The stencil without wrap-around: `out[k]` from column `k + 1` of rows two cells longer than
+/// `out` (its left and right neighbours are columns `k` and `k + 2`). A row's interior is
+/// `stencil` of the whole rows into `out[1 .. n − 1]`.
 #[inline(always)]
-pub fn interior(
-    cell: impl CellUpdate,
-    from: usize,
-    up: &[f64],
-    center: &[f64],
-    down: &[f64],
-    out: &mut [f64],
-) {
-    let n = center.len();
-    let len = (n - 1).saturating_sub(from);
-    // PERF: slices of one length let LLVM drop the bounds checks and vectorise the loop.
-    let out = &mut out[from..][..len];
-    let (up, down) = (&up[from..][..len], &down[from..][..len]);
-    let (left, middle, right) = (
-        &center[from - 1..][..len],
-        &center[from..][..len],
-        &center[from + 1..][..len],
+pub fn stencil(cell: impl CellUpdate, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+    let len = out.len();
+    assert!(
+        up.len() == len + 2 && center.len() == len + 2 && down.len() == len + 2,
+        "input rows two cells longer than the output"
     );
-    for j in 0..len {
-        out[j] = cell(middle[j], up[j], down[j], left[j], right[j]);
+    // PERF: slices of one length let LLVM drop the bounds checks and vectorise the loop.
+    let (up, down) = (&up[1..][..len], &down[1..][..len]);
+    let (left, middle, right) = (&center[..len], &center[1..][..len], &center[2..][..len]);
+    for k in 0..len {
+        out[k] = cell(middle[k], up[k], down[k], left[k], right[k]);
     }
 }
 
@@ -79,7 +72,8 @@ pub fn interior(
 #[inline(always)]
 pub fn row(cell: impl CellUpdate, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
     edges(cell, up, center, down, out);
-    interior(cell, 1, up, center, down, out);
+    let n = out.len();
+    stencil(cell, up, center, down, &mut out[1..n - 1]);
 }
 
 /// One step, row after row, from `grid` into `out`.
@@ -124,6 +118,46 @@ pub fn step_rayon(cell: impl CellUpdate, shape: Shape, grid: &[f64], out: &mut [
         });
 }
 
+/// A grid buffer whose first cell starts a 64-byte cache line.
+///
+/// PERF: with the book's 640-wide rows (5120 bytes) every row then starts a line too, and
+/// [`super::simd::Path::stencil`] can align its vector loads of the centre row; a load that
+/// straddles two lines costs the load port twice.
+#[derive(Clone, Debug)]
+pub struct AlignedGrid {
+    storage: Vec<f64>,
+    offset: usize,
+    len: usize,
+}
+
+impl AlignedGrid {
+    /// A copy of `cells`.
+    pub fn from_cells(cells: &[f64]) -> Self {
+        let mut storage = vec![0.0; cells.len() + 8];
+        let offset = storage.as_ptr().align_offset(64);
+        assert!(
+            offset < 8,
+            "an f64 buffer reaches a 64-byte boundary within 8 cells"
+        );
+        storage[offset..offset + cells.len()].copy_from_slice(cells);
+        AlignedGrid {
+            storage,
+            offset,
+            len: cells.len(),
+        }
+    }
+
+    /// The cells.
+    pub fn cells(&self) -> &[f64] {
+        &self.storage[self.offset..self.offset + self.len]
+    }
+
+    /// The cells, to write.
+    pub fn cells_mut(&mut self) -> &mut [f64] {
+        &mut self.storage[self.offset..self.offset + self.len]
+    }
+}
+
 /// `steps` steps of `stepper` from the initial grid, swapping two buffers; the steps run inside
 /// [`Run::time`].
 pub fn evolve(
@@ -132,15 +166,24 @@ pub fn evolve(
     steps: usize,
     mut stepper: impl FnMut(Shape, &[f64], &mut [f64]),
 ) -> Vec<f64> {
-    let mut grid = initial_grid(shape);
-    let mut next_grid = vec![0.0; shape.cells()];
+    let mut grid = AlignedGrid::from_cells(&initial_grid(shape));
+    let mut next_grid = AlignedGrid::from_cells(&vec![0.0; shape.cells()]);
     run.time(|| {
         for _ in 0..steps {
-            stepper(shape, &grid, &mut next_grid);
+            stepper(shape, grid.cells(), next_grid.cells_mut());
             std::mem::swap(&mut grid, &mut next_grid);
         }
     });
-    grid
+    grid.cells().to_vec()
+}
+
+/// Runs `work` on a thread of the rayon pool and waits for it.
+///
+/// PERF: a parallel loop started from outside the pool hands its work to the pool and sleeps
+/// until it is done, so a step loop run from the calling thread pays two thread wake-ups per
+/// step; run inside the pool, each step's fork-join stays among the pool's threads.
+pub fn in_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    rayon::scope(|_| work())
 }
 
 /// The fused pass, serial, order A.
@@ -152,7 +195,9 @@ pub fn run_serial(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
 
 /// The fused pass over the rayon pool, order A.
 pub fn run_rayon(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
-    evolve(run, shape, steps, |shape, grid, out| {
-        step_rayon(cell_a, shape, grid, out)
+    in_pool(|| {
+        evolve(run, shape, steps, |shape, grid, out| {
+            step_rayon(cell_a, shape, grid, out)
+        })
     })
 }

@@ -52,6 +52,17 @@ impl Path {
         paths
     }
 
+    /// The width of this path's vectors in bytes.
+    fn bytes(self) -> usize {
+        match self.kind {
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx512 => 64,
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => 32,
+            Kind::Portable => 8 * LANES,
+        }
+    }
+
     /// `avx512f`, `avx2` or `portable`.
     pub fn name(self) -> &'static str {
         match self.kind {
@@ -63,66 +74,96 @@ impl Path {
         }
     }
 
-    /// One row of the step: the wrap-around edges and the scalar tail as in [`fused::row`],
-    /// the interior in this path's vectors.
+    /// One row of the step: the wrap-around edges as in [`fused::row`], the interior through
+    /// [`Path::stencil`].
     #[inline]
     pub fn row(self, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
         fused::edges(cell_a, up, center, down, out);
-        let tail = match self.kind {
+        let n = out.len();
+        self.stencil(up, center, down, &mut out[1..n - 1]);
+    }
+
+    /// [`fused::stencil`] in order A: scalar cells until the centre loads are aligned to the
+    /// vector width, then whole vectors in this path's instructions, then the tail (fewer
+    /// cells than a vector) in scalar code.
+    #[inline]
+    pub fn stencil(self, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+        let len = out.len();
+        assert!(
+            up.len() == len + 2 && center.len() == len + 2 && down.len() == len + 2,
+            "input rows two cells longer than the output"
+        );
+        // PERF: aligned centre loads (and, in aligned grids, aligned up, down and store) keep
+        // every vector but the left and right ones inside one cache line.
+        let peel = center[1..].as_ptr().align_offset(self.bytes()).min(len);
+        fused::stencil(
+            cell_a,
+            &up[..peel + 2],
+            &center[..peel + 2],
+            &down[..peel + 2],
+            &mut out[..peel],
+        );
+        let (up, center, down, out) = (
+            &up[peel..],
+            &center[peel..],
+            &down[peel..],
+            &mut out[peel..],
+        );
+        let done = match self.kind {
             // SAFETY: a `Path` of this kind exists only when the CPU has AVX-512F.
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx512 => unsafe { x86::interior_avx512(up, center, down, out) },
+            Kind::Avx512 => unsafe { x86::stencil_avx512(up, center, down, out) },
             // SAFETY: a `Path` of this kind exists only when the CPU has AVX2.
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => unsafe { x86::interior_avx2(up, center, down, out) },
-            Kind::Portable => interior_portable(up, center, down, out),
+            Kind::Avx2 => unsafe { x86::stencil_avx2(up, center, down, out) },
+            Kind::Portable => stencil_portable(up, center, down, out),
         };
-        fused::interior(cell_a, tail, up, center, down, out);
+        fused::stencil(
+            cell_a,
+            &up[done..],
+            &center[done..],
+            &down[done..],
+            &mut out[done..],
+        );
     }
 }
 
 /// Lanes of the portable path.
 const LANES: usize = 4;
 
-/// The interior in 4-lane arrays, from column 1 while a whole vector fits; returns the first
-/// column left for the scalar tail.
-fn interior_portable(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) -> usize {
-    let n = center.len();
-    assert!(
-        n >= 3 && up.len() == n && down.len() == n && out.len() == n,
-        "rows of one length, at least 3"
-    );
+/// The stencil in 4-lane arrays while a whole vector fits; returns the cells done.
+fn stencil_portable(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) -> usize {
     let lanes = |slice: &[f64], from: usize| -> [f64; LANES] {
         slice[from..from + LANES].try_into().expect("LANES long")
     };
-    let mut j = 1;
-    while j + LANES < n {
+    let mut k = 0;
+    while k + LANES <= out.len() {
         let (c, u, d, l, r) = (
-            lanes(center, j),
-            lanes(up, j),
-            lanes(down, j),
-            lanes(center, j - 1),
-            lanes(center, j + 1),
+            lanes(center, k + 1),
+            lanes(up, k + 1),
+            lanes(down, k + 1),
+            lanes(center, k),
+            lanes(center, k + 2),
         );
         let mut t = c.map(|c| c * -4.0);
-        for k in 0..LANES {
-            t[k] += u[k];
+        for lane in 0..LANES {
+            t[lane] += u[lane];
         }
-        for k in 0..LANES {
-            t[k] += d[k];
+        for lane in 0..LANES {
+            t[lane] += d[lane];
         }
-        for k in 0..LANES {
-            t[k] += l[k];
+        for lane in 0..LANES {
+            t[lane] += l[lane];
         }
-        for k in 0..LANES {
-            t[k] += r[k];
+        for lane in 0..LANES {
+            t[lane] += r[lane];
         }
-        for k in 0..LANES {
-            out[j + k] = t[k] * (D * DT) + c[k];
+        for lane in 0..LANES {
+            out[k + lane] = t[lane] * (D * DT) + c[lane];
         }
-        j += LANES;
+        k += LANES;
     }
-    j
+    k
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -131,52 +172,52 @@ mod x86 {
 
     use super::{D, DT};
 
-    /// Writes `interior_*`: the same loop for AVX-512F and AVX2, only the intrinsics differ.
-    macro_rules! interior {
+    /// Writes `stencil_*`: the same loop for AVX-512F and AVX2, only the intrinsics differ.
+    macro_rules! stencil {
         ($(#[$attribute:meta])* $name:ident, $feature:literal, $lanes:literal, $loadu:ident, $storeu:ident, $add:ident, $mul:ident, $set1:ident) => {
-            /// The interior in this instruction set's vectors, from column 1 while a whole
-            /// vector fits; returns the first column left for the scalar tail.
+            /// The stencil in this instruction set's vectors while a whole vector fits;
+            /// returns the cells done.
             $(#[$attribute])*
             #[target_feature(enable = $feature)]
             pub fn $name(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) -> usize {
-                let n = center.len();
+                let len = out.len();
                 assert!(
-                    n >= 3 && up.len() == n && down.len() == n && out.len() == n,
-                    "rows of one length, at least 3"
+                    up.len() == len + 2 && center.len() == len + 2 && down.len() == len + 2,
+                    "input rows two cells longer than the output"
                 );
                 let minus_four = $set1(-4.0);
                 let d_dt = $set1(D * DT);
-                let mut j = 1;
-                while j + $lanes < n {
-                    // SAFETY: 1 <= j and j + lanes <= n - 1, so the loads read `center[j - 1 ..
-                    // j + lanes + 1]` and `up`, `down` at `j .. j + lanes`, and the store writes
-                    // `out[j .. j + lanes]`: all inside rows of length n.
+                let mut k = 0;
+                while k + $lanes <= len {
+                    // SAFETY: k + lanes <= len, so the loads read `center[k .. k + lanes + 2]`
+                    // and `up`, `down` at `k + 1 .. k + lanes + 1`, inside rows of length
+                    // len + 2, and the store writes `out[k .. k + lanes]`.
                     unsafe {
-                        let c = $loadu(center.as_ptr().add(j));
-                        let u = $loadu(up.as_ptr().add(j));
-                        let d = $loadu(down.as_ptr().add(j));
-                        let l = $loadu(center.as_ptr().add(j - 1));
-                        let r = $loadu(center.as_ptr().add(j + 1));
+                        let c = $loadu(center.as_ptr().add(k + 1));
+                        let u = $loadu(up.as_ptr().add(k + 1));
+                        let d = $loadu(down.as_ptr().add(k + 1));
+                        let l = $loadu(center.as_ptr().add(k));
+                        let r = $loadu(center.as_ptr().add(k + 2));
                         let mut t = $mul(c, minus_four);
                         t = $add(t, u);
                         t = $add(t, d);
                         t = $add(t, l);
                         t = $add(t, r);
-                        $storeu(out.as_mut_ptr().add(j), $add($mul(t, d_dt), c));
+                        $storeu(out.as_mut_ptr().add(k), $add($mul(t, d_dt), c));
                     }
-                    j += $lanes;
+                    k += $lanes;
                 }
-                j
+                k
             }
         };
     }
 
-    interior!(
+    stencil!(
         #[allow(
             clippy::incompatible_msrv,
             reason = "AVX-512 intrinsics need Rust 1.89: the declared rust-version (1.88) is to be raised"
         )]
-        interior_avx512,
+        stencil_avx512,
         "avx512f",
         8,
         _mm512_loadu_pd,
@@ -185,8 +226,8 @@ mod x86 {
         _mm512_mul_pd,
         _mm512_set1_pd
     );
-    interior!(
-        interior_avx2,
+    stencil!(
+        stencil_avx2,
         "avx2",
         4,
         _mm256_loadu_pd,
@@ -247,7 +288,9 @@ pub fn run_serial(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
 /// The SIMD pass on the widest path, over the rayon pool.
 pub fn run_rayon(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
     let path = Path::detect();
-    fused::evolve(run, shape, steps, |shape, grid, out| {
-        step_rayon(path, shape, grid, out)
+    fused::in_pool(|| {
+        fused::evolve(run, shape, steps, |shape, grid, out| {
+            step_rayon(path, shape, grid, out)
+        })
     })
 }
