@@ -30,6 +30,12 @@ const RAYON_CHUNK: usize = 1000;
 #[inline]
 pub fn escape_count(maxiter: i32, z: Complex64, c: Complex64) -> i32 {
     let (mut re, mut im) = (z.re, z.im);
+    // PERF: `x - (-c.re)` is `x + c.re` to the last bit, but as a subtraction beside the
+    // addition of `c.im` it stops LLVM's SLP vectorizer from packing `re` and `im` into one
+    // SSE register, whose shuffles lengthen the loop's dependency chain from 9 cycles to about
+    // 14 (the grid took 1.4 times as long). `black_box` keeps `x - (-c.re)` from being folded
+    // back into `x + c.re`.
+    let minus_c_re = std::hint::black_box(-c.re);
     let mut n = 0;
     while n < maxiter {
         let re2 = re * re;
@@ -40,7 +46,7 @@ pub fn escape_count(maxiter: i32, z: Complex64, c: Complex64) -> i32 {
             break;
         }
         let product = re * im;
-        re = (re2 - im2) + c.re;
+        re = (re2 - im2) - minus_c_re;
         im = (product + product) + c.im;
         n += 1;
     }
