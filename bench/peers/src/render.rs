@@ -5,6 +5,9 @@ use std::fmt::Write;
 use crate::catalogue::{PER_CALL, Role};
 use crate::table::{Report, Row};
 
+/// Other processes' average CPU use above which the report warns that the machine was shared.
+const SHARED_MACHINE_CORES: f64 = 0.1;
+
 /// Renders the whole report.
 pub fn markdown(report: &Report) -> String {
     let mut out = String::new();
@@ -14,6 +17,17 @@ pub fn markdown(report: &Report) -> String {
         "{} ({} logical cores), {}. Schema `{}`.\n",
         report.cpu, report.cores, report.rustc, report.schema
     );
+    if let Some(cores) = report
+        .run
+        .other_cpu_cores
+        .filter(|cores| *cores > SHARED_MACHINE_CORES)
+    {
+        let _ = writeln!(
+            out,
+            "> **Shared machine**: other processes used {cores:.2} cores on average during the run; the figures \
+             are inflated and noisy. Re-run on an idle machine.\n"
+        );
+    }
     out.push_str(&table(report));
     out.push('\n');
     let _ = writeln!(out, "## Targets\n");

@@ -39,6 +39,10 @@ pub struct RunInfo {
     pub cpu: String,
     /// Logical processors available to the process.
     pub cores: usize,
+    /// CPU used by other processes during the run, in cores (of [`RunInfo::cores`]); anything
+    /// above a few hundredths means the figures were taken on a shared machine.
+    #[serde(default)]
+    pub other_cpu_cores: Option<f64>,
     /// Free-form facts about how peers were run.
     pub notes: Vec<String>,
 }
@@ -113,4 +117,82 @@ pub fn criterion_dir(package_dir: &Path) -> PathBuf {
         Some(target) => package_dir.join(target).join("criterion"),
         None => package_dir.join("target").join("criterion"),
     }
+}
+
+/// The machine's and this process's CPU time at one moment (Linux), to tell how much of the
+/// machine other processes used during a run.
+#[derive(Clone, Copy, Debug)]
+pub struct CpuSample {
+    /// Busy time of all processors, in clock ticks.
+    machine_busy_ticks: u64,
+    /// This process's user and system time, its waited-for children included, in clock ticks.
+    process_ticks: u64,
+    /// When the sample was taken.
+    at: std::time::Instant,
+}
+
+/// Clock ticks per second of `/proc/stat` and `/proc/self/stat` (`USER_HZ`, 100 on Linux).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+impl CpuSample {
+    /// Reads `/proc/stat` and `/proc/self/stat`; `None` where they do not exist.
+    pub fn now() -> Option<CpuSample> {
+        let stat = fs::read_to_string("/proc/stat").ok()?;
+        let machine_busy_ticks = machine_busy_ticks(stat.lines().next()?)?;
+        let process_ticks = process_ticks(&fs::read_to_string("/proc/self/stat").ok()?)?;
+        Some(CpuSample {
+            machine_busy_ticks,
+            process_ticks,
+            at: std::time::Instant::now(),
+        })
+    }
+
+    /// The CPU other processes used from `self` to `later`, in cores.
+    pub fn other_cores_until(&self, later: &CpuSample) -> f64 {
+        let seconds = later.at.duration_since(self.at).as_secs_f64();
+        let machine = later
+            .machine_busy_ticks
+            .saturating_sub(self.machine_busy_ticks);
+        let own = later.process_ticks.saturating_sub(self.process_ticks);
+        (machine.saturating_sub(own) as f64 / TICKS_PER_SECOND / seconds).max(0.0)
+    }
+}
+
+/// Busy ticks from the `cpu` line of `/proc/stat`: user, nice, system, irq, softirq, steal.
+///
+/// # Examples
+///
+/// ```
+/// let line = "cpu  100 5 50 1000 7 1 2 3 0 0";
+/// assert_eq!(hiperf_bench_peers::run::machine_busy_ticks(line), Some(161));
+/// ```
+pub fn machine_busy_ticks(cpu_line: &str) -> Option<u64> {
+    let fields: Vec<u64> = cpu_line
+        .split_whitespace()
+        .skip(1)
+        .map(|field| field.parse().ok())
+        .collect::<Option<_>>()?;
+    let [user, nice, system, _idle, _iowait, irq, softirq, steal, ..] = fields[..] else {
+        return None;
+    };
+    Some(user + nice + system + irq + softirq + steal)
+}
+
+/// utime + stime + cutime + cstime from `/proc/self/stat` (fields 14 to 17).
+///
+/// # Examples
+///
+/// ```
+/// let stat = "42 (a (b) c) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16";
+/// assert_eq!(hiperf_bench_peers::run::process_ticks(stat), Some(11 + 12 + 13 + 14));
+/// ```
+pub fn process_ticks(stat: &str) -> Option<u64> {
+    // The command name may hold spaces and parentheses: the fields start after the last `)`.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // `fields[0]` is field 3 (the state), so field 14 (utime) is `fields[11]`.
+    fields
+        .get(11..15)?
+        .iter()
+        .map(|field| field.parse::<u64>().ok())
+        .sum()
 }

@@ -470,6 +470,14 @@ fn notes(run: &RunInfo) -> Vec<String> {
          of 64..=71 bytes in turn; one pair = `alloc` + `dealloc`."
             .to_owned(),
     ];
+    match run.other_cpu_cores {
+        Some(cores) => notes.push(format!(
+            "Other processes used {cores:.2} of the {} cores on average during the run; on this machine anything \
+             else running inflates every figure.",
+            run.cores
+        )),
+        None => notes.push("The CPU use of other processes during the run is unknown.".to_owned()),
+    }
     notes.extend(run.notes.iter().cloned());
     notes
 }
@@ -491,6 +499,7 @@ mod tests {
             tsc_ticks_per_ns: 3.0,
             cpu: "test".to_owned(),
             cores: 2,
+            other_cpu_cores: Some(0.0),
             notes: Vec::new(),
         }
     }

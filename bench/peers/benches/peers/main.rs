@@ -33,7 +33,7 @@ fn main() {
     // runs each case once, and the results of the last real run must stay the latest.
     let benchmarking = std::env::args().any(|argument| argument == "--bench");
     let started_unix_s = run::now_unix_s();
-    let load_at_start = load_average();
+    let cpu_at_start = run::CpuSample::now();
 
     // hotpath: one guard for the process, as `#[hotpath::main]` would make, with no report at
     // exit and no metrics server thread (it only listens on 127.0.0.1, but it is noise here).
@@ -78,11 +78,9 @@ fn main() {
     } else {
         "The process's global allocator is `System`.".to_owned()
     });
-    let (load_start, load_end) = (load_at_start, load_average());
-    notes.push(format!(
-        "Load average (1 min) when the run started: {load_start}, when it ended: {load_end}; on this 2-core \
-         machine anything else running inflates every figure."
-    ));
+    let other_cpu_cores = cpu_at_start
+        .zip(run::CpuSample::now())
+        .map(|(start, end)| start.other_cores_until(&end));
     if !benchmarking {
         return;
     }
@@ -98,6 +96,7 @@ fn main() {
         tsc_ticks_per_ns: hiperf::clock::calibration().ticks_per_ns,
         cpu: run::cpu_model(),
         cores: std::thread::available_parallelism().map_or(1, usize::from),
+        other_cpu_cores,
         notes,
     };
     match info.write(&criterion_dir) {
@@ -129,14 +128,6 @@ fn features() -> Vec<String> {
 /// `group/id`, as the table step looks cases up.
 fn key(case: &hiperf_bench_peers::catalogue::Case) -> String {
     format!("{}/{}", case.group, case.id)
-}
-
-/// The 1-minute load average, from `/proc/loadavg` (Linux).
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The resident set size of this process, in bytes (Linux), to show what buffering peers keep.
