@@ -3,7 +3,8 @@
 //! rows that stay in cache (L1 with narrow strips, L2 with whole rows).
 //!
 //! The grid is cut into tiles: bands of rows (one rayon task each) and, inside a band, strips
-//! of columns. A tile is made `depth` steps ahead by streaming its rows through a pipeline of
+//! of columns (or whole rows, with no copy and no column halo, when a strip spans the grid).
+//! A tile is made `depth` steps ahead by streaming its rows through a pipeline of
 //! levels: level 0 copies the grid's rows (with the wrap-around columns), level `l` computes
 //! step `l` of its row `j` as soon as level `l − 1` has row `j + 1`, and keeps only its last
 //! three rows, in a ring. Level `l` covers `depth − l` rows and columns more than the tile on
@@ -15,7 +16,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::fused::{self, grid_row};
+use super::fused::{self, AlignedGrid, grid_row};
 use super::simd::Path;
 use super::{Shape, initial_grid};
 use crate::Run;
@@ -23,12 +24,14 @@ use crate::Run;
 /// Steps per sweep.
 pub const DEPTH: usize = 8;
 
-/// Columns per strip: whole rows at book size.
-// PERF: measured on the 2-core Zen 3 machine at book size, strips of 160 or 320 columns (rings
-// in L1) ran slower than whole rows (rings in L2): the per-call and halo overheads outweigh
-// the cache gain, because the stencil is bound by floating-point adds, not by memory. For the
-// same reason blocking ties with the per-step SIMD pass rather than beating it.
-pub const STRIP: usize = 640;
+/// Columns per strip: whole rows, at any width.
+// PERF: measured on the 2-core Zen 3 machine at book size, strips of 160, 320 or 639 columns
+// (rings in L1 for the narrow ones) ran 20 to 40% slower than whole rows (rings in L2): the
+// row copies, column halos and per-call overheads outweigh the cache gain, because the stencil
+// is bound by floating-point adds more than by memory. What blocking gains over the per-step
+// SIMD pass is fewer synchronisations (one per sweep), which matters when other processes take
+// turns on the cores.
+pub const STRIP: usize = usize::MAX;
 
 /// The scratch of one band: `depth` levels of three rows, `strip + 2·depth` wide.
 pub fn scratch_len(depth: usize, strip: usize) -> usize {
@@ -48,7 +51,7 @@ fn copy_wrapped(row: &[f64], start: isize, out: &mut [f64]) {
 }
 
 /// Rows `first .. first + out.len() / cols` of the grid `depth` steps after `grid`, written to
-/// `out`, strip after strip.
+/// `out`, strip after strip (`strip` at most `cols`; `cols` for whole rows).
 #[allow(clippy::too_many_arguments, reason = "one tile's whole geometry")]
 pub fn sweep_band(
     path: Path,
@@ -63,18 +66,79 @@ pub fn sweep_band(
     let Shape { rows, cols } = shape;
     let count = out.len() / cols;
     assert!(
-        depth >= 1 && strip >= 1 && rows >= 3 && cols >= 3 && out.len() == count * cols,
+        depth >= 1
+            && (1..=cols).contains(&strip)
+            && rows >= 3
+            && cols >= 3
+            && out.len() == count * cols,
         "a band of whole rows"
     );
     assert!(
         scratch.len() >= scratch_len(depth, strip),
         "scratch for every level"
     );
+    if strip == cols {
+        sweep_rows(path, shape, depth, grid, first, out, scratch);
+        return;
+    }
     let mut from = 0;
     while from < cols {
         let columns = from..cols.min(from + strip);
         from = columns.end;
         sweep_tile(path, shape, depth, grid, first, columns, out, scratch);
+    }
+}
+
+/// A band in whole rows: level 1 reads the grid's rows and every level computes whole rows
+/// with their wrap-around columns ([`Path::row`]), so that no row is copied and no column
+/// halo is computed.
+fn sweep_rows(
+    path: Path,
+    shape: Shape,
+    depth: usize,
+    grid: &[f64],
+    first: usize,
+    out: &mut [f64],
+    rings: &mut [f64],
+) {
+    let Shape { rows, cols } = shape;
+    let level_len = 3 * cols;
+    let ring_row = |j: isize| j.rem_euclid(3) as usize * cols;
+    let wrap = |j: isize| j.rem_euclid(rows as isize) as usize;
+    let (first, depth) = (first as isize, depth as isize);
+    let last = first + (out.len() / cols) as isize - 1;
+    // At iteration `s`, level `l` (from 1) makes its row `first − depth + 1 + s − (l − 1)`.
+    for s in 0..=(last - first + 2 * (depth - 1)) {
+        for level in 1..=depth {
+            let j = first - depth + 1 + s - (level - 1);
+            let reach = depth - level;
+            if j < first - reach || j > last + reach {
+                continue;
+            }
+            let l = level as usize;
+            // Level `l`'s ring starts at row `3(l − 1)` of `rings`.
+            let (below, this_level) = rings.split_at_mut((l - 1) * level_len);
+            let (up, center, down) = if level == 1 {
+                (
+                    grid_row(grid, wrap(j - 1), cols),
+                    grid_row(grid, wrap(j), cols),
+                    grid_row(grid, wrap(j + 1), cols),
+                )
+            } else {
+                let previous = &below[(l - 2) * level_len..];
+                (
+                    &previous[ring_row(j - 1)..][..cols],
+                    &previous[ring_row(j)..][..cols],
+                    &previous[ring_row(j + 1)..][..cols],
+                )
+            };
+            let target = if level == depth {
+                &mut out[(j - first) as usize * cols..][..cols]
+            } else {
+                &mut this_level[ring_row(j)..][..cols]
+            };
+            path.row(up, center, down, target);
+        }
     }
 }
 
@@ -182,30 +246,24 @@ pub fn evolve(run: &mut Run, path: Path, shape: Shape, steps: usize, tiling: Til
         strip,
         bands,
     } = tiling;
-    let mut grid = initial_grid(shape);
-    let mut next_grid = vec![0.0; shape.cells()];
+    let strip = strip.min(shape.cols);
+    let mut grid = AlignedGrid::from_cells(&initial_grid(shape));
+    let mut next_grid = AlignedGrid::from_cells(&vec![0.0; shape.cells()]);
     let mut scratches = vec![vec![0.0; scratch_len(depth, strip)]; bands.clamp(1, shape.rows)];
     run.time(|| {
         let mut done = 0;
         while done < steps {
             let depth = depth.min(steps - done);
-            sweep(
-                path,
-                shape,
-                (depth, strip),
-                &grid,
-                &mut next_grid,
-                &mut scratches,
-            );
+            let (from, to) = (grid.cells(), next_grid.cells_mut());
+            sweep(path, shape, (depth, strip), from, to, &mut scratches);
             std::mem::swap(&mut grid, &mut next_grid);
             done += depth;
         }
     });
-    grid
+    grid.cells().to_vec()
 }
 
-/// Sweeps of [`DEPTH`] steps in strips of [`STRIP`] columns on the widest SIMD path, two bands
-/// per rayon thread.
+/// Sweeps of [`DEPTH`] steps in whole rows on the widest SIMD path, two bands per rayon thread.
 pub fn run_rayon(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
     let tiling = Tiling {
         depth: DEPTH,
