@@ -31,10 +31,12 @@
 //! - a tile steps until its slowest lane is done: the 4×4 tiles run 2.71 M tile steps where
 //!   2.08 M would do if no lane idled (78% of the lanes do useful work).
 //!
-//! 2.71 M × 15.5 cycles on 2 cores at 2.93 GHz is about 7 ms, 2.5 times the limit.
-//! (Moving the doubling to the multiply pipes, an integer compare, 6-row tiles, and packing
-//! the still-running points into full tiles at steps 32, 64 and 128 were tried: none was
-//! faster here.)
+//! 2.71 M × 15.5 cycles is 14.3 ms on one core at 2.93 GHz (measured: 14.4 to 15.5 ms), and
+//! the two cores together give 1.7 times one, not 2: `simd-rayon` measured 8.4 to 9.8 ms,
+//! 3.0 to 3.5 times the limit. (Moving the doubling or the norm's add to the FMA pipes as
+//! exact `fma(p, 2, c)` / `fma(x, 1, y)`, an integer compare, 3- or 6-row tiles, one 16-bit
+//! count register for 4 rows, and packing the still-running points into full tiles at steps
+//! 32, 64 and 128 were all tried: none was measurably faster here.)
 
 mod lanes;
 
