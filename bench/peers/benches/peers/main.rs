@@ -58,6 +58,7 @@ fn main() {
     calls::bench(&mut criterion, &mut cases, &mut notes);
     let hits = lines::bench(&mut criterion, &mut cases);
     alloc::bench(&mut criterion, &mut cases, &mut notes, &criterion_dir);
+    calls::bench_tracy(&mut criterion, &mut cases, &mut notes);
     criterion.final_summary();
     drop(hotpath_guard);
 
