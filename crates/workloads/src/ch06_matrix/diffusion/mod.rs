@@ -205,7 +205,7 @@ inventory::submit! {
         name: "diffusion",
         variant: "ndarray-roll",
         rank: 2,
-        description: "diffusion_numpy.py: Array2 with an allocating `roll` ×4 and a new array per operation (order B)",
+        description: "diffusion_numpy.py: Array2, five new arrays per step (`roll` ×4, `4g`), sums reusing their temporary as NumPy elides (order B)",
         run: |run| run_variant(run, Order::B, numpy::run_roll),
         python: None,
     }

@@ -5,6 +5,11 @@
 //! Each lane computes exactly [`super::cell_a`]: `-4c + up + down + left + right`, times
 //! `D·dt`, plus `c`, as separate multiplies and adds. No fused multiply-add: it would round
 //! once where NumPy rounds twice, and the grid would no longer be bit-exact with order A.
+//!
+//! PERF: on the 2-core Zen 3 machine (AVX2; it has no AVX-512, so that path is compiled and
+//! shares the loop's text with AVX2, but is not run there) the loop is bound by its five vector
+//! adds per vector: about 4 cycles per 4 cells, 85 ms for the book's run on one core and
+//! 41 to 60 ms on two, depending on what else the machine runs.
 
 use rayon::prelude::*;
 
