@@ -363,3 +363,36 @@ impl VisitMut for Instrumenter {
     fn visit_pat_mut(&mut self, _: &mut syn::Pat) {}
     fn visit_generic_argument_mut(&mut self, _: &mut syn::GenericArgument) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    #[test]
+    fn with_the_feature_off_the_item_is_returned_token_for_token() {
+        let item = quote! {
+            fn work(n: u64) -> u64 {
+                let mut total = 0;
+                for i in 0..n { total += i; }
+                total
+            }
+        };
+        let expanded = attribute(Attribute::Profile, TokenStream::new(), item.clone());
+        if cfg!(feature = "enable") {
+            assert_ne!(expanded.to_string(), item.to_string());
+            assert!(expanded.to_string().contains("MarkIter"));
+        } else {
+            assert_eq!(expanded.to_string(), item.to_string());
+        }
+    }
+
+    #[test]
+    fn a_misuse_is_one_error_and_the_untouched_item() {
+        let item = quote! { struct Point { x: f64 } };
+        let expanded = attribute(Attribute::Profile, TokenStream::new(), item.clone()).to_string();
+        assert_eq!(expanded.matches("compile_error").count(), 1);
+        assert!(expanded.ends_with(&item.to_string()));
+    }
+}
