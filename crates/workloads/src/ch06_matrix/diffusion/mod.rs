@@ -7,12 +7,15 @@
 //! then two buffers swapped), [`numpy`] (`np.roll` that allocates, then in place, then
 //! `roll_add`), [`fused`] (one pass per step, the wrap-around rows and columns apart, serial and
 //! over rows with rayon), [`simd`] (the fused interior with AVX-512F, AVX2 or portable lanes)
-//! and [`blocked`] (several steps per sweep of the grid). Each mirrors one evaluation order,
+//! [`blocked`] (several steps per sweep of the grid) and [`interleaved`] (the SIMD pass on a
+//! grid whose rows are cut into one segment per lane, so that every neighbour is a whole,
+//! aligned vector). Each mirrors one evaluation order,
 //! bit for bit; [`check`] holds the reference and the book's values.
 
 pub mod blocked;
 pub mod check;
 pub mod fused;
+pub mod interleaved;
 pub mod numpy;
 pub mod python;
 pub mod simd;
@@ -157,6 +160,22 @@ fn run_variant(run: &mut Run, order: Order, driver: Driver) -> Result<Outcome, S
     check(order, shape, steps, &grid)
 }
 
+/// Adds the instruction set and layout of the interleaved pass to a passing outcome.
+fn with_isa(outcome: Result<Outcome, String>, shape: Shape) -> Result<Outcome, String> {
+    outcome.map(|outcome| Outcome {
+        result: match interleaved::Isa::for_columns(shape.cols) {
+            Some(isa) => format!(
+                "{}, {} path, rows in {} segments",
+                outcome.result,
+                isa.name(),
+                isa.lanes()
+            ),
+            None => format!("{}, row-major fallback", outcome.result),
+        },
+        ..outcome
+    })
+}
+
 /// Adds the SIMD path that ran to a passing outcome.
 fn with_path(outcome: Result<Outcome, String>) -> Result<Outcome, String> {
     outcome.map(|outcome| Outcome {
@@ -295,6 +314,36 @@ inventory::submit! {
     }
 }
 
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "interleaved",
+        rank: 10,
+        description: "the SIMD pass on lane-interleaved rows: every neighbour a whole aligned vector, three loads per vector (order A)",
+        run: |run| {
+            let (shape, _) = parameters(run.size());
+            with_isa(run_variant(run, Order::A, interleaved::run_serial), shape)
+        },
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
+inventory::submit! {
+    Workload {
+        chapter: 6,
+        name: "diffusion",
+        variant: "interleaved-rayon",
+        rank: 11,
+        description: "the interleaved pass in bands of rows over the rayon pool (order A)",
+        run: |run| {
+            let (shape, _) = parameters(run.size());
+            with_isa(run_variant(run, Order::A, interleaved::run_rayon), shape)
+        },
+        python: Some(NUMPY_IN_PLACE),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +361,8 @@ mod tests {
             ("simd", Order::A, simd::run_serial),
             ("simd-rayon", Order::A, simd::run_rayon),
             ("blocked-rayon", Order::A, blocked::run_rayon),
+            ("interleaved", Order::A, interleaved::run_serial),
+            ("interleaved-rayon", Order::A, interleaved::run_rayon),
         ]
     }
 

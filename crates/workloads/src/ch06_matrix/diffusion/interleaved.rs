@@ -1,0 +1,561 @@
+//! The SIMD pass on a lane-interleaved grid: each row is cut into `W` segments (W = 8 lanes on
+//! AVX-512F, 4 on AVX2 and the portable path) and lane `k` of vector `p` holds column
+//! `k·cols/W + p`. A cell's left and right neighbours are then lane `k` of vectors `p − 1` and
+//! `p + 1`: whole, aligned vectors, with no load straddling two vectors and no shuffle, except at
+//! the ends of the row, where the wrap-around neighbour is the next segment's first column (or
+//! the previous segment's last), one lane rotation away.
+//!
+//! Every cell is still [`super::cell_a`] of the same five values, as separate multiplies and
+//! adds: the grid is bit-exact with order A. The grid is interleaved before the first step and
+//! put back after the last, inside the timed region.
+//!
+//! PERF: measured on the 2-core Zen 3 machine (AVX2) at book size, against [`super::simd`]'s
+//! row-major pass: the row-major loop issues five loads per vector, two of them unaligned (one
+//! in two straddles a cache line), and ran at about 5 cycles per vector on one core; here each
+//! vector takes three loads (up, down and the next centre; the centre and left are the previous
+//! iterations'), all aligned, and one core ran the book's run in 59 to 74 ms instead of 86 to
+//! 98 ms, two cores in 34 to 36 ms instead of 54 to 60 ms (medians of 7, one program, one run
+//! each; `blocked` and this file's PERF notes say how). Temporal blocking in this layout (rings
+//! of whole rows, 2 to 8 steps per sweep) was slower at every depth tried.
+
+use rayon::prelude::*;
+
+use super::fused::{self, AlignedGrid};
+use super::{D, DT, Shape, initial_grid};
+use crate::Run;
+
+/// The vectors of one instruction set, with the operations the pass needs.
+///
+/// A value of an implementing type is a proof that its instruction set is enabled where the
+/// value is used: the x86 types are created only inside their `#[target_feature]` functions.
+trait Lanes: Copy {
+    /// f64 lanes per vector.
+    const WIDTH: usize;
+    /// A vector of f64.
+    type Vector: Copy;
+
+    fn splat(self, value: f64) -> Self::Vector;
+    /// The `WIDTH` values at `row[index·WIDTH ..]`.
+    fn load(self, row: &[f64], index: usize) -> Self::Vector;
+    /// Writes `value` to `row[index·WIDTH ..]`.
+    fn store(self, row: &mut [f64], index: usize, value: Self::Vector);
+    fn add(self, a: Self::Vector, b: Self::Vector) -> Self::Vector;
+    fn mul(self, a: Self::Vector, b: Self::Vector) -> Self::Vector;
+    /// Lane `k` takes lane `k − 1`, lane 0 the last lane.
+    fn rotate_up(self, value: Self::Vector) -> Self::Vector;
+    /// Lane `k` takes lane `k + 1`, the last lane lane 0.
+    fn rotate_down(self, value: Self::Vector) -> Self::Vector;
+}
+
+/// One row of the step in the interleaved layout: `out` from the rows `up`, `center` and
+/// `down` (each `WIDTH × vectors` cells, `vectors` ≥ 2).
+#[inline(always)]
+fn row<L: Lanes>(lanes: L, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+    let vectors = out.len() / L::WIDTH;
+    assert!(
+        vectors >= 2
+            && out.len() == vectors * L::WIDTH
+            && up.len() == out.len()
+            && center.len() == out.len()
+            && down.len() == out.len(),
+        "rows of at least two whole vectors"
+    );
+    let minus_four = lanes.splat(-4.0);
+    let d_dt = lanes.splat(D * DT);
+    // Order A, as `super::cell_a`, on whole vectors.
+    let cell = |c, u, d, l, r| {
+        let mut t = lanes.mul(c, minus_four);
+        t = lanes.add(t, u);
+        t = lanes.add(t, d);
+        t = lanes.add(t, l);
+        t = lanes.add(t, r);
+        lanes.add(lanes.mul(t, d_dt), c)
+    };
+    let first = lanes.load(center, 0);
+    let last = lanes.load(center, vectors - 1);
+    // Column `k·S` (vector 0, lane k) has on its left column `k·S − 1`: the last vector's lane
+    // `k − 1`, and for k = 0 the grid's last column, its last lane.
+    let mut left = lanes.rotate_up(last);
+    let mut current = first;
+    for index in 0..vectors - 1 {
+        let next = lanes.load(center, index + 1);
+        let value = cell(
+            current,
+            lanes.load(up, index),
+            lanes.load(down, index),
+            left,
+            next,
+        );
+        lanes.store(out, index, value);
+        left = current;
+        current = next;
+    }
+    // And column `k·S + S − 1` has on its right column `(k + 1)·S`: the first vector's lane
+    // `k + 1`, and for the last lane the grid's first column.
+    let index = vectors - 1;
+    let value = cell(
+        current,
+        lanes.load(up, index),
+        lanes.load(down, index),
+        left,
+        lanes.rotate_down(first),
+    );
+    lanes.store(out, index, value);
+}
+
+/// Plain arrays of 4 lanes, for any CPU.
+#[derive(Clone, Copy, Debug)]
+struct Portable;
+
+impl Lanes for Portable {
+    const WIDTH: usize = 4;
+    type Vector = [f64; 4];
+
+    #[inline(always)]
+    fn splat(self, value: f64) -> [f64; 4] {
+        [value; 4]
+    }
+    #[inline(always)]
+    fn load(self, row: &[f64], index: usize) -> [f64; 4] {
+        row[index * 4..index * 4 + 4].try_into().expect("4 lanes")
+    }
+    #[inline(always)]
+    fn store(self, row: &mut [f64], index: usize, value: [f64; 4]) {
+        row[index * 4..index * 4 + 4].copy_from_slice(&value);
+    }
+    #[inline(always)]
+    fn add(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|lane| a[lane] + b[lane])
+    }
+    #[inline(always)]
+    fn mul(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|lane| a[lane] * b[lane])
+    }
+    #[inline(always)]
+    fn rotate_up(self, value: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|lane| value[(lane + 3) % 4])
+    }
+    #[inline(always)]
+    fn rotate_down(self, value: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|lane| value[(lane + 1) % 4])
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use core::arch::x86_64::*;
+
+    use super::{Lanes, row};
+
+    /// AVX2 vectors; created only in [`row_avx2`].
+    #[derive(Clone, Copy, Debug)]
+    struct Avx2(());
+
+    /// [`super::row`] with AVX2 enabled.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn row_avx2(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+        row(Avx2(()), up, center, down, out);
+    }
+
+    // SAFETY (every block below): an `Avx2` value exists only inside `row_avx2`, which runs
+    // with AVX2 enabled; the loads and stores are bounds-checked by the slice indexing.
+    impl Lanes for Avx2 {
+        const WIDTH: usize = 4;
+        type Vector = __m256d;
+
+        #[inline(always)]
+        fn splat(self, value: f64) -> __m256d {
+            unsafe { _mm256_set1_pd(value) }
+        }
+        #[inline(always)]
+        fn load(self, row: &[f64], index: usize) -> __m256d {
+            let lanes = &row[index * 4..index * 4 + 4];
+            unsafe { _mm256_loadu_pd(lanes.as_ptr()) }
+        }
+        #[inline(always)]
+        fn store(self, row: &mut [f64], index: usize, value: __m256d) {
+            let lanes = &mut row[index * 4..index * 4 + 4];
+            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), value) }
+        }
+        #[inline(always)]
+        fn add(self, a: __m256d, b: __m256d) -> __m256d {
+            unsafe { _mm256_add_pd(a, b) }
+        }
+        #[inline(always)]
+        fn mul(self, a: __m256d, b: __m256d) -> __m256d {
+            unsafe { _mm256_mul_pd(a, b) }
+        }
+        #[inline(always)]
+        fn rotate_up(self, value: __m256d) -> __m256d {
+            // Lanes 0, 1, 2, 3 take 3, 0, 1, 2.
+            unsafe { _mm256_permute4x64_pd::<0b10_01_00_11>(value) }
+        }
+        #[inline(always)]
+        fn rotate_down(self, value: __m256d) -> __m256d {
+            // Lanes 0, 1, 2, 3 take 1, 2, 3, 0.
+            unsafe { _mm256_permute4x64_pd::<0b00_11_10_01>(value) }
+        }
+    }
+
+    /// AVX-512F vectors; created only in [`row_avx512`].
+    #[cfg(hiperf_avx512)]
+    #[derive(Clone, Copy, Debug)]
+    struct Avx512(());
+
+    /// [`super::row`] with AVX-512F enabled.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX-512F.
+    #[cfg(hiperf_avx512)]
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn row_avx512(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+        row(Avx512(()), up, center, down, out);
+    }
+
+    // SAFETY (every block below): an `Avx512` value exists only inside `row_avx512`, which
+    // runs with AVX-512F enabled; the loads and stores are bounds-checked by the slice indexing.
+    #[cfg(hiperf_avx512)]
+    impl Lanes for Avx512 {
+        const WIDTH: usize = 8;
+        type Vector = __m512d;
+
+        #[inline(always)]
+        fn splat(self, value: f64) -> __m512d {
+            unsafe { _mm512_set1_pd(value) }
+        }
+        #[inline(always)]
+        fn load(self, row: &[f64], index: usize) -> __m512d {
+            let lanes = &row[index * 8..index * 8 + 8];
+            unsafe { _mm512_loadu_pd(lanes.as_ptr()) }
+        }
+        #[inline(always)]
+        fn store(self, row: &mut [f64], index: usize, value: __m512d) {
+            let lanes = &mut row[index * 8..index * 8 + 8];
+            unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), value) }
+        }
+        #[inline(always)]
+        fn add(self, a: __m512d, b: __m512d) -> __m512d {
+            unsafe { _mm512_add_pd(a, b) }
+        }
+        #[inline(always)]
+        fn mul(self, a: __m512d, b: __m512d) -> __m512d {
+            unsafe { _mm512_mul_pd(a, b) }
+        }
+        #[inline(always)]
+        fn rotate_up(self, value: __m512d) -> __m512d {
+            // Lane k takes lane k − 1 (`_mm512_set_epi64` lists lane 7 first).
+            unsafe { _mm512_permutexvar_pd(_mm512_set_epi64(6, 5, 4, 3, 2, 1, 0, 7), value) }
+        }
+        #[inline(always)]
+        fn rotate_down(self, value: __m512d) -> __m512d {
+            // Lane k takes lane k + 1.
+            unsafe { _mm512_permutexvar_pd(_mm512_set_epi64(0, 7, 6, 5, 4, 3, 2, 1), value) }
+        }
+    }
+}
+
+/// An instruction set the interleaved pass runs on. Only [`Isa::available`] makes one, so
+/// holding an `Isa` proves its instructions exist here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Isa {
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    Portable,
+}
+
+impl Isa {
+    /// Every instruction set this machine runs, widest first (the portable one always).
+    pub fn available() -> Vec<Isa> {
+        let mut sets = Vec::new();
+        #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+        if is_x86_feature_detected!("avx512f") {
+            sets.push(Isa { kind: Kind::Avx512 });
+        }
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            sets.push(Isa { kind: Kind::Avx2 });
+        }
+        sets.push(Isa {
+            kind: Kind::Portable,
+        });
+        sets
+    }
+
+    /// The widest instruction set whose vectors cut `cols` into segments of at least two
+    /// columns, if any does.
+    pub fn for_columns(cols: usize) -> Option<Isa> {
+        Isa::available().into_iter().find(|isa| isa.fits(cols))
+    }
+
+    /// Whether rows of `cols` columns make whole vectors, at least two per row.
+    pub fn fits(self, cols: usize) -> bool {
+        cols.is_multiple_of(self.lanes()) && cols / self.lanes() >= 2
+    }
+
+    /// f64 lanes per vector.
+    pub fn lanes(self) -> usize {
+        match self.kind {
+            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+            Kind::Avx512 => 8,
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => 4,
+            Kind::Portable => Portable::WIDTH,
+        }
+    }
+
+    /// `avx512f`, `avx2` or `portable`.
+    pub fn name(self) -> &'static str {
+        match self.kind {
+            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+            Kind::Avx512 => "avx512f",
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => "avx2",
+            Kind::Portable => "portable",
+        }
+    }
+
+    /// One row of the step, all four rows in the interleaved layout.
+    #[inline]
+    fn row(self, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+        match self.kind {
+            // SAFETY: an `Isa` of this kind exists only when the CPU has AVX-512F.
+            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+            Kind::Avx512 => unsafe { x86::row_avx512(up, center, down, out) },
+            // SAFETY: an `Isa` of this kind exists only when the CPU has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => unsafe { x86::row_avx2(up, center, down, out) },
+            Kind::Portable => row(Portable, up, center, down, out),
+        }
+    }
+}
+
+/// The row-major `grid` in the interleaved layout of `lanes` lanes: in each row, lane `k` of
+/// vector `p` is column `k·(cols / lanes) + p`.
+///
+/// ```
+/// use hiperf_workloads::ch06_matrix::diffusion::Shape;
+/// use hiperf_workloads::ch06_matrix::diffusion::interleaved::{deinterleave, interleave};
+///
+/// let shape = Shape::new(1, 8);
+/// let grid: Vec<f64> = (0..8).map(f64::from).collect();
+/// let mut lanes = vec![0.0; 8];
+/// interleave(shape, 4, &grid, &mut lanes);
+/// assert_eq!(lanes, [0.0, 2.0, 4.0, 6.0, 1.0, 3.0, 5.0, 7.0]);
+/// let mut back = vec![0.0; 8];
+/// deinterleave(shape, 4, &lanes, &mut back);
+/// assert_eq!(back, grid);
+/// ```
+pub fn interleave(shape: Shape, lanes: usize, grid: &[f64], out: &mut [f64]) {
+    let segment = segment(shape, lanes, grid, out);
+    for (row, out_row) in grid
+        .chunks_exact(shape.cols)
+        .zip(out.chunks_exact_mut(shape.cols))
+    {
+        for (lane, column) in row.chunks_exact(segment).enumerate() {
+            for (vector, &value) in column.iter().enumerate() {
+                out_row[vector * lanes + lane] = value;
+            }
+        }
+    }
+}
+
+/// The inverse of [`interleave`].
+pub fn deinterleave(shape: Shape, lanes: usize, interleaved: &[f64], out: &mut [f64]) {
+    let segment = segment(shape, lanes, interleaved, out);
+    for (row, out_row) in interleaved
+        .chunks_exact(shape.cols)
+        .zip(out.chunks_exact_mut(shape.cols))
+    {
+        for (lane, column) in out_row.chunks_exact_mut(segment).enumerate() {
+            for (vector, value) in column.iter_mut().enumerate() {
+                *value = row[vector * lanes + lane];
+            }
+        }
+    }
+}
+
+/// Columns per segment, after checking the shapes.
+fn segment(shape: Shape, lanes: usize, from: &[f64], to: &[f64]) -> usize {
+    assert!(
+        lanes > 0
+            && shape.cols.is_multiple_of(lanes)
+            && from.len() == shape.cells()
+            && to.len() == shape.cells(),
+        "grids of the shape, rows a whole number of vectors"
+    );
+    shape.cols / lanes
+}
+
+/// One step in the interleaved layout, rows `first ..` of `out` (whole rows).
+fn step_rows(isa: Isa, shape: Shape, grid: &[f64], first: usize, out: &mut [f64]) {
+    let Shape { rows, cols } = shape;
+    for (offset, out_row) in out.chunks_exact_mut(cols).enumerate() {
+        let i = first + offset;
+        let (up, down) = fused::neighbour_rows(i, rows);
+        isa.row(
+            fused::grid_row(grid, up, cols),
+            fused::grid_row(grid, i, cols),
+            fused::grid_row(grid, down, cols),
+            out_row,
+        );
+    }
+}
+
+/// One step in the interleaved layout, row after row.
+pub fn step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
+    check_step(isa, shape, grid, out);
+    step_rows(isa, shape, grid, 0, out);
+}
+
+/// One step in the interleaved layout, in bands of rows over the rayon pool (four per thread,
+/// so that a thread slowed by another process hands its last bands to the other).
+pub fn step_rayon(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
+    check_step(isa, shape, grid, out);
+    let band = shape.rows.div_ceil(4 * rayon::current_num_threads());
+    out.par_chunks_mut(band * shape.cols)
+        .enumerate()
+        .for_each(|(index, out)| step_rows(isa, shape, grid, index * band, out));
+}
+
+fn check_step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
+    assert!(
+        shape.rows >= 3
+            && isa.fits(shape.cols)
+            && grid.len() == shape.cells()
+            && out.len() == shape.cells(),
+        "grids of the shape, at least 3 rows of at least two {}-lane vectors",
+        isa.lanes()
+    );
+}
+
+/// `steps` steps with `stepper` in the interleaved layout of `isa`, from the initial grid;
+/// the layout change both ways and every step run inside [`Run::time`].
+pub fn evolve(
+    run: &mut Run,
+    isa: Isa,
+    shape: Shape,
+    steps: usize,
+    stepper: impl Fn(Isa, Shape, &[f64], &mut [f64]),
+) -> Vec<f64> {
+    let initial = initial_grid(shape);
+    let mut grid = AlignedGrid::from_cells(&vec![0.0; shape.cells()]);
+    let mut next_grid = AlignedGrid::from_cells(&vec![0.0; shape.cells()]);
+    let mut result = vec![0.0; shape.cells()];
+    run.time(|| {
+        interleave(shape, isa.lanes(), &initial, grid.cells_mut());
+        for _ in 0..steps {
+            stepper(isa, shape, grid.cells(), next_grid.cells_mut());
+            std::mem::swap(&mut grid, &mut next_grid);
+        }
+        deinterleave(shape, isa.lanes(), grid.cells(), &mut result);
+    });
+    result
+}
+
+/// The interleaved pass on the widest instruction set whose vectors fit the rows, serial; the
+/// row-major SIMD pass ([`super::simd::run_serial`]) when none does.
+pub fn run_serial(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
+    match Isa::for_columns(shape.cols) {
+        Some(isa) if shape.rows >= 3 => evolve(run, isa, shape, steps, step),
+        _ => super::simd::run_serial(run, shape, steps),
+    }
+}
+
+/// The interleaved pass over the rayon pool; the row-major SIMD pass
+/// ([`super::simd::run_rayon`]) when no instruction set's vectors fit the rows.
+pub fn run_rayon(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
+    match Isa::for_columns(shape.cols) {
+        Some(isa) if shape.rows >= 3 => {
+            fused::in_pool(|| evolve(run, isa, shape, steps, step_rayon))
+        }
+        _ => super::simd::run_rayon(run, shape, steps),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Size;
+    use crate::ch06_matrix::diffusion::{Order, reference};
+
+    fn bits(grid: &[f64]) -> Vec<u64> {
+        grid.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn interleaving_round_trips_and_puts_each_segment_in_a_lane() {
+        let shape = Shape::new(3, 24);
+        let grid: Vec<f64> = (0..shape.cells()).map(|k| k as f64).collect();
+        for lanes in [1, 2, 4, 8, 12] {
+            let mut interleaved = vec![0.0; shape.cells()];
+            interleave(shape, lanes, &grid, &mut interleaved);
+            let segment = 24 / lanes;
+            // Row 1, column 5: lane 5 / segment, vector 5 % segment.
+            assert_eq!(
+                interleaved[24 + (5 % segment) * lanes + 5 / segment],
+                grid[24 + 5]
+            );
+            let mut back = vec![0.0; shape.cells()];
+            deinterleave(shape, lanes, &interleaved, &mut back);
+            assert_eq!(back, grid, "{lanes} lanes");
+        }
+    }
+
+    #[test]
+    fn every_instruction_set_here_is_bit_exact_with_order_a() {
+        // Segments of 2 columns (the least), of an odd length, and of one full vector and more.
+        for (shape, steps) in [
+            (Shape::new(3, 16), 9),
+            (Shape::new(13, 40), 30),
+            (Shape::new(37, 56), 45),
+            (Shape::new(64, 64), 100),
+        ] {
+            let expected = bits(&reference(Order::A, shape, steps));
+            for isa in Isa::available()
+                .into_iter()
+                .filter(|isa| isa.fits(shape.cols))
+            {
+                for (name, stepper) in [
+                    ("serial", step as fn(Isa, Shape, &[f64], &mut [f64])),
+                    ("rayon", step_rayon),
+                ] {
+                    let grid = evolve(&mut Run::new(Size::Quick), isa, shape, steps, stepper);
+                    assert!(
+                        bits(&grid) == expected,
+                        "{} path, {name}, {shape:?}",
+                        isa.name()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_no_vector_fits_fall_back_to_the_row_major_pass() {
+        for shape in [Shape::new(5, 7), Shape::new(3, 6), Shape::new(4, 4)] {
+            let expected = bits(&reference(Order::A, shape, 6));
+            assert!(bits(&run_serial(&mut Run::new(Size::Quick), shape, 6)) == expected);
+            assert!(bits(&run_rayon(&mut Run::new(Size::Quick), shape, 6)) == expected);
+        }
+    }
+
+    #[test]
+    fn the_portable_path_fits_any_multiple_of_four_columns_from_eight() {
+        let portable = Isa::available().pop().expect("the portable path");
+        assert_eq!(portable.name(), "portable");
+        assert!(portable.fits(8) && portable.fits(12) && portable.fits(640));
+        assert!(!portable.fits(4) && !portable.fits(10));
+    }
+}
