@@ -89,14 +89,19 @@ pub fn render_summary(report: &RunReport) -> String {
         let (Some(python), Some(stats)) = (&workload.python, &workload.seconds) else {
             continue;
         };
+        let speedup = python.seconds / stats.median;
         let _ = writeln!(
             out,
-            "{}: Python {:.4} s ({}), Rust {:.4} s: {:.0}x",
+            "{}: Python {:.4} s ({}), Rust {:.4} s: {}",
             workload.id,
             python.seconds,
             python.source,
             stats.median,
-            python.seconds / stats.median
+            if speedup >= 1.0 {
+                format!("{} faster", crate::ladder::ratio(speedup))
+            } else {
+                format!("{} slower", crate::ladder::ratio(1.0 / speedup))
+            }
         );
     }
     out
@@ -105,11 +110,7 @@ pub fn render_summary(report: &RunReport) -> String {
 fn row(report: &RunReport, workload: &WorkloadResult) -> [String; 8] {
     let seconds = |value: Option<f64>| value.map_or_else(|| "-".to_string(), |s| format!("{s:.4}"));
     let stats = workload.seconds.as_ref();
-    let speedup = match (workload.rank, report.speedup(workload)) {
-        (0, _) => "1x".to_string(),
-        (_, Some(speedup)) => format!("{speedup:.1}x"),
-        (_, None) => "-".to_string(),
-    };
+    let speedup = crate::ladder::speedup_label(report, workload);
     [
         workload.id.clone(),
         seconds(stats.map(|s| s.median)),
