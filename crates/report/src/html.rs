@@ -374,7 +374,9 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
          <th scope=\"col\" class=\"num\">max s</th><th scope=\"col\" class=\"num\">vs naive</th>\
          <th scope=\"col\" class=\"num\">profiled s</th><th scope=\"col\" class=\"num\">overhead</th>\
          <th scope=\"col\" class=\"num\">peak heap</th><th scope=\"col\" class=\"num\">increment</th>\
-         <th scope=\"col\" class=\"num\">allocations</th><th scope=\"col\">check</th>\
+         <th scope=\"col\" class=\"num\">allocations</th>\
+         <th scope=\"col\" class=\"num\" title=\"minor page faults of the process while timed, median over the runs\">page faults</th>\
+         <th scope=\"col\">check</th>\
          </tr></thead>\n<tbody>\n",
         escape(&ladder.id())
     );
@@ -401,7 +403,8 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
              <td class=\"num\">{median}</td><td class=\"num\">{min}</td><td class=\"num\">{max}</td>\
              <td class=\"num\">{speedup}</td><td class=\"num\">{profiled}</td>\
              <td class=\"num\">{overhead}</td><td class=\"num\">{peak}</td>\
-             <td class=\"num\">{increment}</td><td class=\"num\">{allocations}</td>{check}</tr>",
+             <td class=\"num\">{increment}</td><td class=\"num\">{allocations}</td>\
+             <td class=\"num\">{faults}</td>{check}</tr>",
             variant = escape(&workload.variant),
             description = inline(&workload.description),
             median = ladder::seconds(stats.map(|s| s.median)),
@@ -413,6 +416,9 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
             peak = memory.map_or_else(|| "-".to_string(), |m| bytes(m.peak_bytes as f64)),
             increment = memory.map_or_else(|| "-".to_string(), |m| bytes(m.increment_bytes as f64)),
             allocations = memory.map_or_else(|| "-".to_string(), |m| m.allocations.to_string()),
+            faults = workload
+                .page_faults
+                .map_or_else(|| "-".to_string(), |f| f.to_string()),
         );
     }
     out.push_str("</tbody>\n</table>\n");

@@ -101,14 +101,14 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
     let _ = writeln!(out, "### {}\n", ladder.id());
     let _ = writeln!(
         out,
-        "| variant | median s | min s | max s | vs naive | profiled s | overhead | peak heap | check | what it does |"
+        "| variant | median s | min s | max s | vs naive | profiled s | overhead | peak heap | page faults | check | what it does |"
     );
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|---|---|");
+    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|");
     for workload in &ladder.variants {
         let stats = workload.seconds.as_ref();
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&workload.variant),
             ladder::seconds(stats.map(|s| s.median)),
             ladder::seconds(stats.map(|s| s.min)),
@@ -120,6 +120,9 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
                 .memory
                 .as_ref()
                 .map_or_else(|| "-".to_string(), |m| bytes(m.peak_bytes as f64)),
+            workload
+                .page_faults
+                .map_or_else(|| "-".to_string(), |f| f.to_string()),
             if workload.check.passed {
                 "ok".to_string()
             } else {

@@ -119,6 +119,10 @@ pub struct WorkloadResult {
     pub profiled_seconds: Option<f64>,
     /// Heap figures of one run, from the counting allocator.
     pub memory: Option<Memory>,
+    /// Minor page faults of the process inside the timed region, median over the runs (Linux;
+    /// absent in reports written before this field).
+    #[serde(default)]
+    pub page_faults: Option<u64>,
     /// The Python figure at book size, cited.
     pub python: Option<Baseline>,
 }

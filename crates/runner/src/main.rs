@@ -179,6 +179,7 @@ fn run(args: &RunArgs) -> ExitCode {
 
 fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -> WorkloadResult {
     let mut seconds = Vec::new();
+    let mut page_faults = Vec::new();
     let mut outcome = Err(String::new());
     let mut memory = None;
     for run in 0..runs {
@@ -194,6 +195,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         if let Some(elapsed) = context.elapsed() {
             seconds.push(elapsed.as_secs_f64());
         }
+        page_faults.extend(context.page_faults());
         if outcome.is_err() {
             progress.inc(u64::from(runs) - seconds.len() as u64);
             break;
@@ -235,6 +237,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         seconds: Stats::of(seconds),
         profiled_seconds: None,
         memory,
+        page_faults: median(page_faults),
         python: workload
             .python
             .filter(|_| size == Size::Book)
@@ -243,6 +246,12 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
                 source: b.source.to_string(),
             }),
     }
+}
+
+/// The middle value (the lower of the two middle ones for an even count).
+fn median(mut values: Vec<u64>) -> Option<u64> {
+    values.sort_unstable();
+    values.get(values.len().saturating_sub(1) / 2).copied()
 }
 
 /// Runs `f` and measures the heap: exact figures for this thread, the process's series

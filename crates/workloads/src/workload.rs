@@ -73,6 +73,7 @@ pub struct Run {
     size: Size,
     elapsed: Duration,
     timed: bool,
+    page_faults: Option<u64>,
 }
 
 impl Run {
@@ -82,6 +83,7 @@ impl Run {
             size,
             elapsed: Duration::ZERO,
             timed: false,
+            page_faults: Some(0),
         }
     }
 
@@ -92,12 +94,27 @@ impl Run {
 
     /// Runs `kernel` and adds its wall time to the run's timed region (the book's `@timefn`:
     /// the kernel call, not the building of its inputs).
+    ///
+    /// The minor page faults of the whole process during the region are counted too (Linux).
     pub fn time<T>(&mut self, kernel: impl FnOnce() -> T) -> T {
+        let faults_before = minor_page_faults();
         let start = Instant::now();
         let value = kernel();
         self.elapsed += start.elapsed();
+        let faults_after = minor_page_faults();
         self.timed = true;
+        self.page_faults = match (self.page_faults, faults_before, faults_after) {
+            (Some(total), Some(before), Some(after)) => Some(total + after.saturating_sub(before)),
+            _ => None,
+        };
         value
+    }
+
+    /// The minor page faults the process took inside the timed region (the book's
+    /// `/usr/bin/time -v` figure, for the kernel only); `None` where `/proc/self/stat` is not
+    /// readable, or if the workload never called [`Run::time`].
+    pub fn page_faults(&self) -> Option<u64> {
+        self.page_faults.filter(|_| self.timed)
     }
 
     /// The timed region's total, `None` if the workload never called [`Run::time`].
@@ -116,5 +133,60 @@ pub fn expect_eq<T: PartialEq + std::fmt::Debug>(
         Ok(())
     } else {
         Err(format!("{what}: got {actual:?}, expected {expected:?}"))
+    }
+}
+
+/// The process's minor page faults so far, from `/proc/self/stat`, read into a stack buffer so
+/// that the count never allocates (the runner counts the heap around it).
+fn minor_page_faults() -> Option<u64> {
+    use std::io::Read;
+
+    let mut buffer = [0_u8; 1024];
+    let mut file = std::fs::File::open("/proc/self/stat").ok()?;
+    let mut length = 0;
+    while length < buffer.len() {
+        match file.read(&mut buffer[length..]) {
+            Ok(0) => break,
+            Ok(read) => length += read,
+            Err(_) => return None,
+        }
+    }
+    parse_minor_faults(&buffer[..length])
+}
+
+/// Field 10 of `/proc/<pid>/stat` (`minflt`), counted after the `)` that closes the command
+/// name, which may itself hold spaces and parentheses.
+fn parse_minor_faults(stat: &[u8]) -> Option<u64> {
+    let after_name = stat.iter().rposition(|&b| b == b')')? + 1;
+    let fields = std::str::from_utf8(&stat[after_name..]).ok()?;
+    // state ppid pgrp session tty_nr tpgid flags minflt
+    fields.split_ascii_whitespace().nth(7)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minor_faults_are_the_tenth_field_even_after_a_command_with_spaces_and_parentheses() {
+        let stat = b"4242 (my (odd) cmd) R 1 4242 4242 0 -1 4194560 12345 0 0 0 7 3 0 0 20 0 1 0";
+        assert_eq!(parse_minor_faults(stat), Some(12345));
+        assert_eq!(parse_minor_faults(b"4242 (cmd) R 1"), None);
+        assert_eq!(parse_minor_faults(b"no name here"), None);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_timed_region_that_touches_fresh_pages_counts_their_faults() {
+        let mut run = Run::new(Size::Quick);
+        assert_eq!(run.page_faults(), None, "nothing timed yet");
+        // 32 MiB written byte by byte: fresh pages from the kernel, at least one fault per
+        // page, or per huge page where transparent huge pages back the mapping.
+        let bytes = run.time(|| {
+            let pages = vec![1_u8; 32 << 20];
+            pages.iter().map(|&b| u64::from(b)).sum::<u64>()
+        });
+        assert_eq!(bytes, 32 << 20);
+        assert!(run.page_faults().is_some_and(|faults| faults >= 16));
     }
 }
