@@ -1,19 +1,18 @@
-//! The vector types of the SIMD kernel: one [`Lanes`] implementation per instruction set, and
-//! the `#[target_feature]` functions that run the band loop with each.
+//! The vector types of the generic SIMD kernel ([`super::band`]): one [`Lanes`] implementation
+//! per instruction set, and the `#[target_feature]` function that runs the band loop with
+//! AVX-512. (AVX2 has a kernel of its own, [`super::avx2`].)
 
 use num_complex::Complex64;
 
 use super::{MAX_LANES, band};
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", hiperf_avx512))]
 use std::arch::x86_64::*;
 
 /// One instruction set's vector of f64 lanes, with the operations the kernel needs.
 ///
 /// Rows go in pairs: the escape masks of two rows are merged into one [`Lanes::PairMask`] and
-/// counted together in one [`Lanes::Counts`], which on AVX2 halves the registers the counts
-/// hold (4 rows × 2 coordinates + 2 count registers + constants fit in 16 ymm registers; with
-/// one count register per row the loop spilled its state to the stack).
+/// counted together in one [`Lanes::Counts`], which halves the registers the counts hold.
 ///
 /// A value of an implementing type is a proof that its instruction set is enabled where the
 /// value is used: the SIMD types are created only inside their `#[target_feature]` function.
@@ -127,119 +126,6 @@ impl Lanes for Portable {
     fn store(self, counts: [i32; 8], first: &mut [i32; MAX_LANES], second: &mut [i32; MAX_LANES]) {
         first[..4].copy_from_slice(&counts[..4]);
         second[..4].copy_from_slice(&counts[4..]);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-pub(super) fn band_avx2(
-    maxiter: i32,
-    zs: &[Complex64],
-    width: usize,
-    c: Complex64,
-    output: &mut [i32],
-) {
-    band(Avx2(()), maxiter, zs, width, c, output);
-}
-
-/// AVX2 lanes; created only in [`band_avx2`], so every method runs with AVX2 enabled.
-#[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy, Debug)]
-struct Avx2(());
-
-// SAFETY (every block below): an `Avx2` value exists only inside `band_avx2`, a
-// `#[target_feature(enable = "avx2")]` function called after detecting AVX2; the methods are
-// inlined there. The loads and stores are of whole buffers of `MAX_LANES` ≥ 8 elements.
-#[cfg(target_arch = "x86_64")]
-impl Lanes for Avx2 {
-    const WIDTH: usize = 4;
-    type Float = __m256d;
-    /// All-ones lanes where the test passed.
-    type Mask = __m256d;
-    /// 8 i32 lanes, -1 where the test passed: lane `2k` is the first vector's lane `k`, lane
-    /// `2k + 1` the second's.
-    type PairMask = __m256i;
-    /// 8 i32 lanes, in the order of [`Self::PairMask`].
-    type Counts = __m256i;
-
-    #[inline(always)]
-    fn splat(self, value: f64) -> __m256d {
-        unsafe { _mm256_set1_pd(value) }
-    }
-    #[inline(always)]
-    fn load(self, values: &[f64; MAX_LANES]) -> __m256d {
-        unsafe { _mm256_loadu_pd(values.as_ptr()) }
-    }
-    #[inline(always)]
-    fn load_points(self, points: &[Complex64]) -> (__m256d, __m256d) {
-        // `Complex64` is `#[repr(C)]` `{ re, im }`: 4 points are 8 contiguous f64 (the slice
-        // below panics if there are fewer).
-        let pointer = points[..4].as_ptr().cast::<f64>();
-        unsafe {
-            let low = _mm256_loadu_pd(pointer); // re0 im0 re1 im1
-            let high = _mm256_loadu_pd(pointer.add(4)); // re2 im2 re3 im3
-            // Unpacking works within 128-bit halves: re0 re2 re1 re3, then lanes 1 and 2 swap.
-            let re = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpacklo_pd(low, high));
-            let im = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpackhi_pd(low, high));
-            (re, im)
-        }
-    }
-    #[inline(always)]
-    fn add(self, a: __m256d, b: __m256d) -> __m256d {
-        unsafe { _mm256_add_pd(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: __m256d, b: __m256d) -> __m256d {
-        unsafe { _mm256_sub_pd(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m256d, b: __m256d) -> __m256d {
-        unsafe { _mm256_mul_pd(a, b) }
-    }
-    #[inline(always)]
-    fn below(self, a: __m256d, b: __m256d) -> __m256d {
-        unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(a, b) }
-    }
-    #[inline(always)]
-    fn pair(self, first: __m256d, second: __m256d) -> __m256i {
-        // PERF: each 64-bit mask lane is all ones or all zeros, so either 32-bit half stands for
-        // it: one blend merges two rows' masks.
-        unsafe {
-            _mm256_castps_si256(_mm256_blend_ps::<0b1010_1010>(
-                _mm256_castpd_ps(first),
-                _mm256_castpd_ps(second),
-            ))
-        }
-    }
-    #[inline(always)]
-    fn either(self, a: __m256i, b: __m256i) -> __m256i {
-        unsafe { _mm256_or_si256(a, b) }
-    }
-    #[inline(always)]
-    fn any(self, mask: __m256i) -> bool {
-        unsafe { _mm256_testz_si256(mask, mask) == 0 }
-    }
-    #[inline(always)]
-    fn no_counts(self) -> __m256i {
-        unsafe { _mm256_setzero_si256() }
-    }
-    #[inline(always)]
-    fn count(self, counts: __m256i, running: __m256i) -> __m256i {
-        // PERF: a passed lane is -1, so subtracting the mask counts it: one integer operation.
-        unsafe { _mm256_sub_epi32(counts, running) }
-    }
-    #[inline(always)]
-    fn store(self, counts: __m256i, first: &mut [i32; MAX_LANES], second: &mut [i32; MAX_LANES]) {
-        unsafe {
-            // Even i32 lanes to the low half, odd ones to the high half.
-            let split =
-                _mm256_permutevar8x32_epi32(counts, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
-            _mm_storeu_si128(first.as_mut_ptr().cast(), _mm256_castsi256_si128(split));
-            _mm_storeu_si128(
-                second.as_mut_ptr().cast(),
-                _mm256_extracti128_si256::<1>(split),
-            );
-        }
     }
 }
 

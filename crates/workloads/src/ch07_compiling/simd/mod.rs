@@ -4,40 +4,54 @@
 //! The grid is cut into bands of a few rows and each band into tiles: one vector per row, one
 //! lane per column. The vectors of a tile are independent chains stepped in lockstep, so the
 //! core has several multiplies and adds in flight while each chain waits on its own latency
-//! (one step is a 9-cycle chain: multiply, subtract, add). A lane that escapes stops counting;
-//! the tile stops when no lane of any vector is still running, or at `maxiter`.
+//! (one step is a 9-cycle chain: multiply, subtract, add). A tile stops when none of its lanes
+//! runs, or at `maxiter`.
 //!
-//! Every lane computes exactly what the scalar kernel computes, in the same order and without
-//! FMA: `re² + im² < 4`, then `re' = (re² - im²) + c.re` and `im' = (re·im + re·im) + c.im`
-//! (`re·im + im·re` in `num-complex`, the same value). The outputs are bit for bit those of
-//! [`super::julia::calculate_z_expanded`].
+//! AVX2 has a kernel of its own ([`avx2`]): tiles of 6 rows stepped by one `asm!` loop, with
+//! the escapes recorded as the steps at which the running lanes change, and the points still
+//! running at step 32 packed into full tiles. AVX-512 and the portable path share a generic
+//! loop over [`lanes::Lanes`]: tiles of 2 or 4 rows, a lane that escapes stops counting.
+//!
+//! Every lane computes exactly what the scalar kernel computes, in the same order:
+//! `re² + im² < 4`, then `re' = (re² - im²) + c.re` and `im' = (re·im + re·im) + c.im`
+//! (`re·im + im·re` in `num-complex`, the same value). The one fused operation, on AVX2, is
+//! `im' = 2·(re·im) + c.im`: doubling is exact, so rounding the sum once gives the same value.
+//! The outputs are bit for bit those of [`super::julia::calculate_z_expanded`].
 //!
 //! # Floating-point limit
 //!
-//! The 1000², 300-iteration grid takes 33,219,980 updates, each 3 multiplies and 5 adds
-//! (`re²`, `im²`, `re·im`, the test's `re² + im²`, `re² - im²`, `+ c.re`, the doubling,
-//! `+ c.im`): 265.8 Mflop. The development machine (AMD EPYC Zen 3, 2 cores, AVX2, no
-//! AVX-512) has two multiply and two add pipes of 4 f64 lanes per core: without FMA, 16 flop
-//! per cycle per core. Its clock, from a chain of dependent `vaddpd` (3-cycle latency), is
-//! 2.9 to 3.1 GHz, and 6 independent `vmulpd` chains beside 6 `vaddpd` chains ran 11.5 vector
-//! operations per ns on one core (46 Gflop/s, 4 per cycle). The limit is therefore
-//! 2 cores × 2.93 GHz × 16 = 93.8 Gflop/s, and the kernel cannot take less than
-//! 265.8 Mflop / 93.8 Gflop/s = **2.83 ms**.
+//! The 1000², 300-iteration grid takes 33,219,980 updates, each 8 vector operations: 3
+//! multiplies (`re²`, `im²`, `re·im`), the test's add and compare, `re² - im²`, `+ c.re`, and
+//! the doubling with `+ c.im` (one FMA, or two adds without). The development machine (AMD
+//! EPYC Zen 3, 2 cores, AVX2, no AVX-512) has two multiply and two add pipes of 4 f64 lanes per
+//! core: 16 lane operations per cycle per core. Its clock, from a chain of dependent `vaddpd`
+//! (3-cycle latency), is 2.9 to 3.1 GHz. The limit is therefore 33.2 M × 8 / 16 = 16.6 M
+//! cycles, 2 cores × 2.93 GHz: **2.83 ms**.
 //!
-//! What keeps this kernel above it, measured on the same machine:
-//! - the compare runs on the add pipes too (8 `vaddpd` and 4 `vcmppd` take 6 cycles, 8
-//!   `vmulpd` and 4 `vcmppd` take 4), so a step of a 4-row tile puts 24 operations on 2 add
-//!   pipes: 12 cycles at best, and about 15.5 once the four 9-cycle chains contend for them;
-//! - a tile steps until its slowest lane is done: the 4×4 tiles run 2.71 M tile steps where
-//!   2.08 M would do if no lane idled (78% of the lanes do useful work).
+//! What keeps this kernel above it, measured on the same machine (AVX2 path):
+//! - the step itself is near the limit: 6 rows of the `asm!` step, alone in a loop, take 11.7
+//!   to 12.1 cycles, 2.0 per row (4 operations on each pair of pipes). With the recording of
+//!   escapes, 69 instructions a step, it takes 2.2 cycles per row (on a grid of points that
+//!   never escape, so that every tile runs 300 steps);
+//! - a tile steps until its slowest lane is done: with the packing at step 32, the book's grid
+//!   takes 1.63 M steps of 24 lanes for 33.2 M updates (85% of the lanes do useful work; 1.88 M
+//!   steps without packing);
+//! - the 16 MB of points are read once and the 4 MB of counts written once: at one iteration
+//!   the grid takes 1.5 to 2.5 ms on one core, most of it waiting on memory (one core reads
+//!   11 GB/s, two 18 GB/s).
 //!
-//! 2.71 M × 15.5 cycles is 14.3 ms on one core at 2.93 GHz (measured: 14.4 to 15.5 ms), and
-//! the two cores together give 1.7 times one, not 2: `simd-rayon` measured 8.4 to 9.8 ms,
-//! 3.0 to 3.5 times the limit. (Moving the doubling or the norm's add to the FMA pipes as
-//! exact `fma(p, 2, c)` / `fma(x, 1, y)`, an integer compare, 3- or 6-row tiles, one 16-bit
-//! count register for 4 rows, and packing the still-running points into full tiles at steps
-//! 32, 64 and 128 were all tried: none was measurably faster here.)
+//! On one core (`taskset -c 1`), `simd` takes 9.3 to 9.9 ms (minimum and median of 40 calls
+//! with `cargo run --release -p hiperf-workloads --example julia_simd -- simd 40`; the kernel
+//! before this one, with 4-row tiles and a counted, masked step: 14.3 to 14.4 ms), and
+//! `simd-rayon` on both 5.0 to 5.8 ms when the other core is idle (before: 8.4 to 8.9 ms), 1.8
+//! to 3.5 times the limit. The machine is shared, so figures from quiet minutes are the ones to
+//! compare: runs beside another job on the other core were up to 1.6 times slower.
+//! (Tried and not kept: steps without the test, in batches of 8 checked at their last step and
+//! replayed on an escape, which save nothing because the multiply pipes, not the adds, bound a
+//! step; packing again at step 96; mixing rows that double with two adds; 5-row tiles.)
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod lanes;
 
 use num_complex::Complex64;
@@ -57,7 +71,7 @@ const PADDING: Complex64 = Complex64 { re: 4.0, im: 0.0 };
 pub enum InstructionSet {
     /// AVX-512F: 8 lanes, escape masks in mask registers.
     Avx512,
-    /// AVX2: 4 lanes, escape masks as all-ones lanes.
+    /// AVX2 and FMA: 4 lanes, 6-row tiles stepped by hand-written assembly.
     Avx2,
     /// Plain Rust on arrays of 4 lanes, for any CPU.
     Portable,
@@ -85,7 +99,7 @@ impl InstructionSet {
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
             Self::Avx512 => is_x86_feature_detected!("avx512f"),
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => is_x86_feature_detected!("avx2"),
+            Self::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
             Self::Portable => true,
             #[allow(
                 unreachable_patterns,
@@ -101,7 +115,9 @@ impl InstructionSet {
             // PERF: Zen 4 runs a 512-bit operation as two 256-bit halves, so two zmm chains keep
             // as many lanes in flight as four ymm chains, with tiles of 2×8 instead of 4×8.
             Self::Avx512 => 2,
-            Self::Avx2 | Self::Portable => 4,
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => avx2::ROWS,
+            _ => 4,
         }
     }
 
@@ -114,8 +130,8 @@ impl InstructionSet {
             // SAFETY: the assert above checked that the CPU supports AVX-512F.
             Self::Avx512 => unsafe { lanes::band_avx512(maxiter, zs, width, c, output) },
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the assert above checked that the CPU supports AVX2.
-            Self::Avx2 => unsafe { lanes::band_avx2(maxiter, zs, width, c, output) },
+            // SAFETY: the assert above checked that the CPU supports AVX2 and FMA.
+            Self::Avx2 => unsafe { avx2::band(maxiter, zs, width, c, output) },
             _ => band(lanes::Portable, maxiter, zs, width, c, output),
         }
     }
@@ -356,6 +372,45 @@ mod tests {
             .unwrap();
         } else {
             println!("no AVX-512F on this CPU (or compiler older than 1.89): path not run");
+        }
+    }
+
+    #[test]
+    fn packed_tiles_equal_the_scalar_kernel_point_for_point() {
+        // The book's region on a grid of 203 × 203: the last band is short and the last tile of
+        // each row ragged, points escape at every step up to 300, and the limits stop tiles
+        // before, at and after the step where the AVX2 kernel packs the running points.
+        let (zs, _) = build_grid(203);
+        for maxiter in [1, 31, 32, 33, 100, 300] {
+            let expected = calculate_z_expanded(maxiter, &zs, C);
+            for set in available_sets() {
+                assert_eq!(
+                    calculate_z_simd(set, maxiter, &zs, 203, C),
+                    expected,
+                    "{set:?}, {maxiter} iterations"
+                );
+                assert_eq!(
+                    calculate_z_simd_rayon(set, maxiter, &zs, 203, C),
+                    expected,
+                    "{set:?} on rayon, {maxiter} iterations"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn points_that_never_escape_count_the_limit() {
+        // 0 is inside the book's Julia set: every lane runs to the limit, in the tiles of the
+        // grid and in the packed ones.
+        let zs = vec![Complex64::new(0.0, 0.0); 48 * 7];
+        for set in available_sets() {
+            for maxiter in [0, 33, 1000] {
+                assert_eq!(
+                    calculate_z_simd(set, maxiter, &zs, 48, C),
+                    vec![maxiter; zs.len()],
+                    "{set:?}, {maxiter} iterations"
+                );
+            }
         }
     }
 
