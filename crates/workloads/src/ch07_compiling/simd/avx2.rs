@@ -13,7 +13,7 @@ use std::arch::x86_64::*;
 
 use num_complex::Complex64;
 
-use super::PADDING;
+use super::{BandCounts, PADDING, write_counts};
 
 /// Rows per band and tile.
 ///
@@ -123,7 +123,7 @@ impl Escapes {
 ///
 /// If `zs` has more than [`ROWS`] rows of `width`, or `output` is shorter than `zs`.
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn band(maxiter: i32, zs: &[Complex64], width: usize, c: Complex64, output: &mut [i32]) {
+pub(super) fn band(maxiter: i32, zs: &[Complex64], width: usize, c: Complex64, output: BandCounts) {
     let rows = zs.len() / width;
     assert!(rows <= ROWS, "bands have at most {ROWS} rows, got {rows}");
     let constants = Constants {
@@ -164,9 +164,12 @@ pub(super) fn band(maxiter: i32, zs: &[Complex64], width: usize, c: Complex64, o
             let start = row * width + column;
             if full {
                 // PERF: a length known at compile time is a few moves, not a `memcpy` call.
-                output[start..start + 4].copy_from_slice(&counts[4 * row..4 * row + 4]);
+                write_counts(&mut output[start..start + 4], &counts[4 * row..4 * row + 4]);
             } else {
-                output[start..start + lanes].copy_from_slice(&counts[4 * row..4 * row + lanes]);
+                write_counts(
+                    &mut output[start..start + lanes],
+                    &counts[4 * row..4 * row + lanes],
+                );
             }
         }
         if escapes.running != 0 && step < maxiter {
@@ -195,7 +198,7 @@ pub(super) fn band(maxiter: i32, zs: &[Complex64], width: usize, c: Complex64, o
         let step = run::<true>(&mut state, &mut escapes, warmup, maxiter, &constants);
         let counts = escapes.counts::<LANES>(step);
         for (&(index, _), &count) in chunk.iter().zip(&counts) {
-            output[index] = count;
+            output[index].write(count);
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use num_complex::Complex64;
 
-use super::{MAX_LANES, band};
+use super::{BandCounts, MAX_LANES, band};
 
 #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
 use std::arch::x86_64::*;
@@ -140,7 +140,7 @@ pub(super) fn band_avx512(
     zs: &[Complex64],
     width: usize,
     c: Complex64,
-    output: &mut [i32],
+    output: BandCounts,
 ) {
     band(Avx512(()), maxiter, zs, width, c, output);
 }
