@@ -55,9 +55,9 @@ mod avx2;
 mod lanes;
 
 use std::mem::MaybeUninit;
+use std::sync::{Mutex, PoisonError};
 
 use num_complex::Complex64;
-use rayon::prelude::*;
 
 use lanes::Lanes;
 
@@ -187,8 +187,13 @@ pub fn calculate_z_simd(
     output
 }
 
-/// [`calculate_z_simd`] over rayon: the bands are the tasks, and work stealing hands the next
-/// band to whichever core is free (cost per band varies from a few to 300 steps per point).
+/// [`calculate_z_simd`] on every core of rayon's pool: the calling thread and one task per
+/// other thread of the pool take the bands in order, each the next band when it is free (cost
+/// per band varies from a few to 300 steps per point).
+///
+/// PERF: the calling thread works too, and only the other threads have to wake: with the bands
+/// as rayon tasks, which the calling thread only waits for, the grid took 7.7 to 8.7 ms in the
+/// report's runs (one call each, after building the grid), against 6.8 this way.
 ///
 /// # Panics
 ///
@@ -202,12 +207,23 @@ pub fn calculate_z_simd_rayon(
 ) -> Vec<i32> {
     let band_len = band_len(set, zs, width, c);
     let mut output = Vec::with_capacity(zs.len());
-    output.spare_capacity_mut()[..zs.len()]
-        .par_chunks_mut(band_len)
-        .zip(zs.par_chunks(band_len))
-        .for_each(|(counts, zs)| set.band(maxiter, zs, width, c, counts));
-    // SAFETY: as in `calculate_z_simd`: the tasks' chunks cover the `zs.len()` counts, and each
-    // band writes all of its chunk.
+    let counts = &mut output.spare_capacity_mut()[..zs.len()];
+    let bands = Mutex::new(zs.chunks(band_len).zip(counts.chunks_mut(band_len)));
+    let work = || {
+        loop {
+            let band = bands.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let Some((zs, counts)) = band else { break };
+            set.band(maxiter, zs, width, c, counts);
+        }
+    };
+    rayon::in_place_scope(|scope| {
+        for _ in 1..rayon::current_num_threads() {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    // SAFETY: as in `calculate_z_simd`: the bands cover the `zs.len()` counts, every band is
+    // taken by one of the threads, and each writes all of its chunk.
     unsafe { output.set_len(zs.len()) };
     output
 }
