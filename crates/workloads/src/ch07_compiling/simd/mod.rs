@@ -7,10 +7,11 @@
 //! (one step is a 9-cycle chain: multiply, subtract, add). A tile stops when none of its lanes
 //! runs, or at `maxiter`.
 //!
-//! AVX2 has a kernel of its own ([`avx2`]): tiles of 6 rows stepped by one `asm!` loop, with
+//! AVX2 has a kernel of its own (module `avx2`): tiles of 6 rows stepped by one `asm!` loop,
 //! the escapes recorded as the steps at which the running lanes change, and the points still
 //! running at step 32 packed into full tiles. AVX-512 and the portable path share a generic
-//! loop over [`lanes::Lanes`]: tiles of 2 or 4 rows, a lane that escapes stops counting.
+//! loop over the trait `lanes::Lanes`: tiles of 2 or 4 rows, a lane that escapes stops
+//! counting.
 //!
 //! Every lane computes exactly what the scalar kernel computes, in the same order:
 //! `re² + im² < 4`, then `re' = (re² - im²) + c.re` and `im' = (re·im + re·im) + c.im`
@@ -40,15 +41,26 @@
 //!   the grid takes 1.5 to 2.5 ms on one core, most of it waiting on memory (one core reads
 //!   11 GB/s, two 18 GB/s).
 //!
-//! On one core (`taskset -c 1`), `simd` takes 9.3 to 9.9 ms (minimum and median of 40 calls
-//! with `cargo run --release -p hiperf-workloads --example julia_simd -- simd 40`; the kernel
-//! before this one, with 4-row tiles and a counted, masked step: 14.3 to 14.4 ms), and
-//! `simd-rayon` on both 5.0 to 5.8 ms when the other core is idle (before: 8.4 to 8.9 ms), 1.8
-//! to 3.5 times the limit. The machine is shared, so figures from quiet minutes are the ones to
-//! compare: runs beside another job on the other core were up to 1.6 times slower.
+//! The book's grid, measured on 2026-11-26 between 02:40 and 02:52 UTC, with the other core
+//! often busy with another job (the two kernels alternated, so that they met the same
+//! conditions; ranges over 2 to 6 rounds):
+//!
+//! | command | this kernel | the one before (4-row tiles, counted and masked step) |
+//! |---|---|---|
+//! | `taskset -c 1 julia_simd simd 40`, min / median | 8.8–9.4 / 9.1–10.0 ms | 14.3–15.0 / 14.8–17.0 ms |
+//! | `julia_simd simd-rayon 60`, min / median | 4.4–6.2 / 4.7–8.8 ms | 7.4–8.5 / 8.0–9.1 ms |
+//! | report, `simd`, median of 7 | 10.2–10.6 ms | 15.2–17.1 ms |
+//! | report, `simd-rayon`, median of 7 | 6.5–7.0 ms | 9.3–14.6 ms |
+//!
+//! `julia_simd` is `cargo run --release -p hiperf-workloads --example julia_simd --`, warm calls
+//! in one process; the report is `cargo xtask report --only ch07/julia --runs 7 --no-profile`,
+//! one call per run right after building the grid. `simd-rayon` reaches 4.4 to 5 ms, 1.6 to 1.8
+//! times the limit, only while the other core is idle; beside another job it gets about one
+//! and a half cores. In the noisiest minutes even the pinned one-core runs took 13 to 15 ms.
 //! (Tried and not kept: steps without the test, in batches of 8 checked at their last step and
-//! replayed on an escape, which save nothing because the multiply pipes, not the adds, bound a
-//! step; packing again at step 96; mixing rows that double with two adds; 5-row tiles.)
+//! replayed on an escape, which save nothing because the multiply pipes bound an untested step
+//! as tightly as dispatch bounds a tested one; packing again at step 96; rows that double with
+//! two adds; bands handed out alternately from the middle; prefetching 24 tiles ahead.)
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -193,7 +205,7 @@ pub fn calculate_z_simd(
 ///
 /// PERF: the calling thread works too, and only the other threads have to wake: with the bands
 /// as rayon tasks, which the calling thread only waits for, the grid took 7.7 to 8.7 ms in the
-/// report's runs (one call each, after building the grid), against 6.8 this way.
+/// report's runs (one call each, after building the grid), against 6.5 to 7.0 this way.
 ///
 /// # Panics
 ///
