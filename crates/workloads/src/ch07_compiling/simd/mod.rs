@@ -9,7 +9,7 @@
 //!
 //! AVX2 has a kernel of its own (module `avx2`): tiles of 6 rows stepped by one `asm!` loop,
 //! the escapes recorded as the steps at which the running lanes change, and the points still
-//! running at step 32 packed into full tiles. AVX-512 and the portable path share a generic
+//! running at step 64 packed into full tiles. AVX-512 and the portable path share a generic
 //! loop over the trait `lanes::Lanes`: tiles of 2 or 4 rows, a lane that escapes stops
 //! counting.
 //!
@@ -34,8 +34,8 @@
 //!   to 12.1 cycles, 2.0 per row (4 operations on each pair of pipes). With the recording of
 //!   escapes, 69 instructions a step, it takes 2.2 cycles per row (on a grid of points that
 //!   never escape, so that every tile runs 300 steps);
-//! - a tile steps until its slowest lane is done: with the packing at step 32, the book's grid
-//!   takes 1.63 M steps of 24 lanes for 33.2 M updates (85% of the lanes do useful work; 1.88 M
+//! - a tile steps until its slowest lane is done: with the packing at step 64, the book's grid
+//!   takes 1.54 M steps of 24 lanes for 33.2 M updates (90% of the lanes do useful work; 1.88 M
 //!   steps without packing);
 //! - the 16 MB of points are read once and the 4 MB of counts written once: at one iteration
 //!   the grid takes 1.5 to 2.5 ms on one core, most of it waiting on memory (one core reads
@@ -432,7 +432,7 @@ mod tests {
         // each row ragged, points escape at every step up to 300, and the limits stop tiles
         // before, at and after the step where the AVX2 kernel packs the running points.
         let (zs, _) = build_grid(203);
-        for maxiter in [1, 31, 32, 33, 100, 300] {
+        for maxiter in [1, 31, 32, 33, 63, 64, 65, 100, 300] {
             let expected = calculate_z_expanded(maxiter, &zs, C);
             for set in available_sets() {
                 assert_eq!(
