@@ -41,16 +41,16 @@
 //!   the grid takes 1.5 to 2.5 ms on one core, most of it waiting on memory (one core reads
 //!   11 GB/s, two 18 GB/s).
 //!
-//! The book's grid, measured on 2026-11-26 between 02:40 and 02:52 UTC, with the other core
+//! The book's grid, measured on 2026-11-26 between 02:40 and 02:56 UTC, with the other core
 //! often busy with another job (the two kernels alternated, so that they met the same
-//! conditions; ranges over 2 to 6 rounds):
+//! conditions; ranges over 2 to 6 rounds, the last two with the packing at step 64):
 //!
 //! | command | this kernel | the one before (4-row tiles, counted and masked step) |
 //! |---|---|---|
-//! | `taskset -c 1 julia_simd simd 40`, min / median | 8.8–9.4 / 9.1–10.0 ms | 14.3–15.0 / 14.8–17.0 ms |
-//! | `julia_simd simd-rayon 60`, min / median | 4.4–6.2 / 4.7–8.8 ms | 7.4–8.5 / 8.0–9.1 ms |
-//! | report, `simd`, median of 7 | 10.2–10.6 ms | 15.2–17.1 ms |
-//! | report, `simd-rayon`, median of 7 | 6.5–7.0 ms | 9.3–14.6 ms |
+//! | `taskset -c 1 julia_simd simd 40`, min / median | 8.8–9.4 / 9.1–10.0 ms | 14.2–16.0 / 14.8–17.8 ms |
+//! | `julia_simd simd-rayon 60`, min / median | 4.4–6.8 / 4.7–8.8 ms | 7.3–8.5 / 7.9–9.1 ms |
+//! | report, `simd`, median of 7 | 10.2–11.8 ms | 14.9–17.1 ms |
+//! | report, `simd-rayon`, median of 7 | 6.5–9.1 ms | 8.7–14.6 ms |
 //!
 //! `julia_simd` is `cargo run --release -p hiperf-workloads --example julia_simd --`, warm calls
 //! in one process; the report is `cargo xtask report --only ch07/julia --runs 7 --no-profile`,
@@ -205,7 +205,8 @@ pub fn calculate_z_simd(
 ///
 /// PERF: the calling thread works too, and only the other threads have to wake: with the bands
 /// as rayon tasks, which the calling thread only waits for, the grid took 7.7 to 8.7 ms in the
-/// report's runs (one call each, after building the grid), against 6.5 to 7.0 this way.
+/// report's runs (one call each, after building the grid), against 6.5 to 7.1 this way (9.1
+/// once, beside another job).
 ///
 /// # Panics
 ///
