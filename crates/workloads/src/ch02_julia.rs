@@ -201,7 +201,7 @@ inventory::submit! {
         name: "julia",
         variant: "norm-first",
         rank: 1,
-        description: "julia1.py's order: `|z| < 2` tested before `n < maxiter`",
+        description: "julia1.py's order, `|z| < 2` first: the costly test runs once more per point than in the naive port, which tests `n < maxiter` first (julia1_lineprofiler3.py)",
         run: |run| run_kernel(run, calculate_z_norm_first),
         python: None,
     }
@@ -213,7 +213,7 @@ inventory::submit! {
         name: "julia",
         variant: "split-condition",
         rank: 2,
-        description: "julia1_lineprofiler2.py: the test split over two lines and a `break`",
+        description: "julia1_lineprofiler2.py: the test split over two lines and a `break`, both halves run every step so that the line table shows each one's cost (a profiling aid, not an optimization)",
         run: |run| run_kernel(run, calculate_z_split),
         python: None,
     }
@@ -225,7 +225,7 @@ inventory::submit! {
         name: "julia",
         variant: "timefn",
         rank: 3,
-        description: "the naive kernel through the `@timefn` analogue, which prints its time",
+        description: "the naive kernel through the `@timefn` analogue, which prints its time (the same work and one print)",
         run: |run| {
             let (width, iterations) = parameters(run.size());
             let (zs, cs) = build_grid(width);

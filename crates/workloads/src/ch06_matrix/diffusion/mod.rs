@@ -224,7 +224,7 @@ inventory::submit! {
         name: "diffusion",
         variant: "ndarray-roll",
         rank: 2,
-        description: "diffusion_numpy.py: Array2, five new arrays per step (`roll` ×4, `4g`), sums reusing their temporary as NumPy elides (order B)",
+        description: "diffusion_numpy.py: Array2, five new arrays per step (`roll` ×4, `4g`), sums reusing their temporary as NumPy elides (order B); as NumPy, each step's new grid is paged in afresh, and in Rust that costs more than the naive loop saves",
         run: |run| run_variant(run, Order::B, numpy::run_roll),
         python: None,
     }
@@ -236,7 +236,7 @@ inventory::submit! {
         name: "diffusion",
         variant: "ndarray-roll-inplace",
         rank: 3,
-        description: "diffusion_numpy_memory.py: `out = -4g; out += roll(g)` ×4 in place, the rolls still allocate (order A)",
+        description: "diffusion_numpy_memory.py: `out = -4g; out += roll(g)` ×4 in place, the rolls still allocate (order A); twelve passes over the grid per step, about what the naive loop costs in Rust",
         run: |run| run_variant(run, Order::A, numpy::run_roll_in_place),
         python: Some(NUMPY_IN_PLACE),
     }
