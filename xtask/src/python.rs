@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use hiperf_report::model::RunReport;
+use hiperf_report::model::{RunReport, WorkloadResult};
 use hiperf_report::python::{PythonComparison, PythonRun, SCHEMA, ScriptOutput};
 
 use crate::root;
@@ -153,7 +153,27 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             }
             Err(message) => run.message = message,
         }
+        let fastest = fastest_in_ladder(report, rust)
+            .filter(|fastest| fastest.id != rust.id)
+            .map(|fastest| PythonRun {
+                workload: fastest.id.clone(),
+                rust_seconds: fastest.seconds.as_ref().map(|s| s.median),
+                note: String::new(),
+                ..run.clone()
+            });
         comparison.runs.push(run);
+        comparison.runs.extend(fastest);
+    }
+    if comparison
+        .runs
+        .windows(2)
+        .any(|pair| pair[0].program == pair[1].program)
+    {
+        comparison.notes.push(
+            "a program's second row compares the same Python run with the fastest variant of \
+             its Rust ladder in this session"
+                .to_string(),
+        );
     }
     if !skipped_numpy.is_empty() {
         comparison.notes.push(format!(
@@ -169,6 +189,21 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
         ));
     }
     comparison
+}
+
+/// The variant of `workload`'s ladder (same chapter and program) with the lowest median that
+/// passed its check.
+fn fastest_in_ladder<'a>(
+    report: &'a RunReport,
+    workload: &WorkloadResult,
+) -> Option<&'a WorkloadResult> {
+    report
+        .workloads
+        .iter()
+        .filter(|w| w.chapter == workload.chapter && w.name == workload.name && w.check.passed)
+        .filter_map(|w| Some((w, w.seconds.as_ref()?.median)))
+        .min_by(|(_, a), (_, b)| a.total_cmp(b))
+        .map(|(w, _)| w)
 }
 
 fn plural(count: u32) -> &'static str {
@@ -256,6 +291,40 @@ mod tests {
             "{:?}",
             comparison.notes
         );
+    }
+
+    #[test]
+    fn the_fastest_variant_of_a_ladder_is_the_lowest_median_that_passed() {
+        use hiperf_report::model::{Check, Stats};
+
+        let variant = |name: &str, variant: &str, median: f64, passed: bool| WorkloadResult {
+            id: format!("ch06/{name}/{variant}"),
+            chapter: 6,
+            name: name.to_string(),
+            variant: variant.to_string(),
+            rank: 0,
+            description: String::new(),
+            parameters: String::new(),
+            result: String::new(),
+            check: Check {
+                passed,
+                message: String::new(),
+            },
+            seconds: Stats::of(vec![median]),
+            profiled_seconds: None,
+            memory: None,
+            page_faults: None,
+            python: None,
+        };
+        let mut report = RunReport::new("book", 1);
+        report.workloads = vec![
+            variant("diffusion", "naive", 1.0, true),
+            variant("diffusion", "wrong", 0.001, false),
+            variant("diffusion", "fast", 0.05, true),
+            variant("other", "faster", 0.01, true),
+        ];
+        let fastest = fastest_in_ladder(&report, &report.workloads[0]).map(|w| w.id.as_str());
+        assert_eq!(fastest, Some("ch06/diffusion/fast"));
     }
 
     #[test]
