@@ -1,6 +1,6 @@
 //! `cargo xtask report --vs-python`: runs the project's Python transcriptions of the book's
 //! naive programs (`python/`) at the size of the Rust run and pairs each with its Rust
-//! workload. A missing `python3` or numpy is reported, never fatal.
+//! workload. A missing `python3`, numpy or Numba is reported, never fatal.
 
 use std::path::Path;
 use std::process::Command;
@@ -22,8 +22,8 @@ struct Program {
     scale: f64,
     /// Why the sizes differ, if they do.
     note: String,
-    /// Whether the program imports numpy.
-    numpy: bool,
+    /// The module the program needs beyond the standard library (`numpy`, `numba`), if any.
+    needs: Option<&'static str>,
 }
 
 /// The programs at a size: the Rust runner's own parameters (see each workload's `parameters`).
@@ -34,7 +34,7 @@ fn programs(quick: bool) -> Vec<Program> {
         workload,
         scale: 1.0,
         note: String::new(),
-        numpy: false,
+        needs: None,
     };
     if quick {
         vec![
@@ -46,7 +46,7 @@ fn programs(quick: bool) -> Vec<Program> {
                 "ch06/diffusion/naive",
             ),
             Program {
-                numpy: true,
+                needs: Some("numpy"),
                 ..program(
                     "diffusion_numpy.py",
                     &["64", "100"],
@@ -54,6 +54,22 @@ fn programs(quick: bool) -> Vec<Program> {
                 )
             },
             program("norm_python.py", &["100000"], "ch06/norm-squared/naive"),
+            Program {
+                needs: Some("numba"),
+                ..program(
+                    "julia_numba.py",
+                    &["serial", "100", "300"],
+                    "ch07/julia/expanded-math",
+                )
+            },
+            Program {
+                needs: Some("numba"),
+                ..program(
+                    "julia_numba.py",
+                    &["parallel", "100", "300"],
+                    "ch07/julia/rayon-dynamic",
+                )
+            },
         ]
     } else {
         vec![
@@ -77,7 +93,7 @@ fn programs(quick: bool) -> Vec<Program> {
                 )
             },
             Program {
-                numpy: true,
+                needs: Some("numpy"),
                 ..program(
                     "diffusion_numpy.py",
                     &["640", "500"],
@@ -85,6 +101,22 @@ fn programs(quick: bool) -> Vec<Program> {
                 )
             },
             program("norm_python.py", &["1000000"], "ch06/norm-squared/naive"),
+            Program {
+                needs: Some("numba"),
+                ..program(
+                    "julia_numba.py",
+                    &["serial", "1000", "300"],
+                    "ch07/julia/expanded-math",
+                )
+            },
+            Program {
+                needs: Some("numba"),
+                ..program(
+                    "julia_numba.py",
+                    &["parallel", "1000", "300"],
+                    "ch07/julia/rayon-dynamic",
+                )
+            },
         ]
     }
 }
@@ -116,12 +148,17 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
         "import sys, numpy; sys.stdout.write(numpy.__version__)",
     ]));
     let folder = root().join("python");
-    let mut skipped_numpy = Vec::new();
+    let mut importable = std::collections::BTreeMap::new();
+    let mut skipped_module: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     let mut skipped_absent = Vec::new();
     for program in programs(quick) {
         let command_line = format!("{} {}", program.script, program.args.join(" "));
-        if program.numpy && comparison.numpy.is_none() {
-            skipped_numpy.push(command_line);
+        if let Some(module) = program.needs
+            && !*importable
+                .entry(module)
+                .or_insert_with(|| imports(python, module))
+        {
+            skipped_module.entry(module).or_default().push(command_line);
             continue;
         }
         let Some(rust) = report.workloads.iter().find(|w| w.id == program.workload) else {
@@ -175,11 +212,11 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
                 .to_string(),
         );
     }
-    if !skipped_numpy.is_empty() {
+    for (module, skipped) in skipped_module {
         comparison.notes.push(format!(
-            "numpy does not import in {}, so {} did not run (`python3 -m pip install numpy` adds it)",
+            "{module} does not import in {}, so {} did not run (`python3 -m pip install {module}` adds it)",
             comparison.interpreter.as_deref().unwrap_or(python),
-            skipped_numpy.join(", ")
+            skipped.join(", ")
         ));
     }
     if !skipped_absent.is_empty() {
@@ -204,6 +241,14 @@ fn fastest_in_ladder<'a>(
         .filter_map(|w| Some((w, w.seconds.as_ref()?.median)))
         .min_by(|(_, a), (_, b)| a.total_cmp(b))
         .map(|(w, _)| w)
+}
+
+/// Whether `python -c "import MODULE"` succeeds.
+fn imports(python: &str, module: &str) -> bool {
+    Command::new(python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|output| output.status.success())
 }
 
 fn plural(count: u32) -> &'static str {
@@ -354,20 +399,20 @@ mod tests {
     }
 
     /// The quick programs pass their own checks (the book's sums and masses); skipped where
-    /// there is no `python3`, and the numpy one where numpy does not import.
+    /// there is no `python3`, and those that need numpy or Numba where it does not import.
     #[test]
     fn quick_programs_pass_their_checks() {
         if output(Command::new(PYTHON).arg("--version")).is_none() {
             eprintln!("skipped: no python3 on PATH");
             return;
         }
-        let numpy = Command::new(PYTHON)
-            .args(["-c", "import numpy"])
-            .output()
-            .is_ok_and(|output| output.status.success());
         let folder = root().join("python");
         for program in programs(true) {
-            if program.numpy && !numpy {
+            if program.needs.is_some_and(|module| !imports(PYTHON, module)) {
+                eprintln!(
+                    "skipped {}: {:?} does not import",
+                    program.script, program.needs
+                );
                 continue;
             }
             let measured = run_script(PYTHON, &folder, program.script, &program.args, 1)
