@@ -1,5 +1,5 @@
 """Chapter 6, 2-D diffusion with numpy in place: the program hiperf's
-`ch06/diffusion/ndarray-roll-inplace` ports, transcribed from the model (not the book's file).
+`ch06/diffusion-numpy/roll-inplace` ports, transcribed from the model (not the book's file).
 
 The same model as diffusion_python.py (periodic, D = 1, dt = 0.1, the square
 [int(0.4N):int(0.5N)]^2 = 0.005) on two preallocated arrays swapped each step. The update is

@@ -3,14 +3,20 @@
 //! D = 1 and dt = 0.1, from a grid that is zero except the square `[int(0.4N):int(0.5N)]²`
 //! = 0.005.
 //!
-//! The ladder, naive to fast: [`python`] (lists of lists, `%` wrap-around, a new grid per step,
-//! then two buffers swapped), [`numpy`] (`np.roll` that allocates, then in place, then
-//! `roll_add`), [`fused`] (one pass per step, the wrap-around rows and columns apart, serial and
-//! over rows with rayon), [`simd`] (the fused interior with AVX-512F, AVX2 or portable lanes)
-//! [`blocked`] (several steps per sweep of the grid) and [`interleaved`] (the SIMD pass on a
-//! grid whose rows are cut into one segment per lane, so that every neighbour is a whole,
-//! aligned vector). Each mirrors one evaluation order,
-//! bit for bit; [`check`] holds the reference and the book's values.
+//! Two ladders, as the book has two families of programs:
+//! - `ch06/diffusion`, from the pure-Python program: [`python`] (lists of lists, `%`
+//!   wrap-around, a new grid per step, then two buffers swapped), [`fused`] (one pass per step,
+//!   the wrap-around rows and columns apart, serial and over rows with rayon), [`simd`] (the
+//!   fused interior with AVX-512F, AVX2 or portable lanes), [`blocked`] (several steps per
+//!   sweep of the grid) and [`interleaved`] (the SIMD pass on a grid whose rows are cut into
+//!   one segment per lane, so that every neighbour is a whole, aligned vector);
+//! - `ch06/diffusion-numpy`, the NumPy programs on `ndarray` ([`numpy`]): `np.roll` that
+//!   allocates, then in place, then `roll_add`. In Rust these whole-array passes are slower than
+//!   the naive loop of the first ladder (they read and write the grid a dozen times a step);
+//!   their own ladder shows what the book's NumPy progression gains, allocation by allocation.
+//!
+//! Each variant mirrors one evaluation order, bit for bit; [`check`] holds the reference and
+//! the book's values.
 
 pub mod blocked;
 pub mod check;
@@ -221,10 +227,10 @@ inventory::submit! {
 inventory::submit! {
     Workload {
         chapter: 6,
-        name: "diffusion",
-        variant: "ndarray-roll",
-        rank: 2,
-        description: "diffusion_numpy.py: Array2, five new arrays per step (`roll` ×4, `4g`), sums reusing their temporary as NumPy elides (order B); as NumPy, each step's new grid is paged in afresh, and in Rust that costs more than the naive loop saves",
+        name: "diffusion-numpy",
+        variant: "roll",
+        rank: 0,
+        description: "diffusion_numpy.py on Array2: five new arrays per step (`roll` ×4, `4g`), sums reusing their temporary as NumPy elides (order B); at book size each step's new grid is paged in afresh, as NumPy's is",
         run: |run| run_variant(run, Order::B, numpy::run_roll),
         python: None,
     }
@@ -233,10 +239,10 @@ inventory::submit! {
 inventory::submit! {
     Workload {
         chapter: 6,
-        name: "diffusion",
-        variant: "ndarray-roll-inplace",
-        rank: 3,
-        description: "diffusion_numpy_memory.py: `out = -4g; out += roll(g)` ×4 in place, the rolls still allocate (order A); twelve passes over the grid per step, about what the naive loop costs in Rust",
+        name: "diffusion-numpy",
+        variant: "roll-inplace",
+        rank: 1,
+        description: "diffusion_numpy_memory.py: `out = -4g; out += roll(g)` ×4 into a swapped buffer, the rolls still allocate but reuse the freed block (order A)",
         run: |run| run_variant(run, Order::A, numpy::run_roll_in_place),
         python: Some(NUMPY_IN_PLACE),
     }
@@ -245,9 +251,9 @@ inventory::submit! {
 inventory::submit! {
     Workload {
         chapter: 6,
-        name: "diffusion",
-        variant: "ndarray-roll-add",
-        rank: 4,
+        name: "diffusion-numpy",
+        variant: "roll-add",
+        rank: 2,
         description: "diffusion_numpy_memory2.py: `roll_add` as in-place slice adds, no temporaries (order A)",
         run: |run| run_variant(run, Order::A, numpy::run_roll_add),
         python: Some(NUMPY_IN_PLACE),
@@ -259,7 +265,7 @@ inventory::submit! {
         chapter: 6,
         name: "diffusion",
         variant: "fused",
-        rank: 5,
+        rank: 2,
         description: "one pass per step into a swapped buffer, wrap rows and columns apart, auto-vectorised interior (order A)",
         run: |run| run_variant(run, Order::A, fused::run_serial),
         python: Some(NUMPY_IN_PLACE),
@@ -271,7 +277,7 @@ inventory::submit! {
         chapter: 6,
         name: "diffusion",
         variant: "fused-rayon",
-        rank: 6,
+        rank: 3,
         description: "the fused pass with its rows split over the rayon pool (the numexpr analogue, order A)",
         run: |run| run_variant(run, Order::A, fused::run_rayon),
         python: Some(NUMPY_IN_PLACE),
@@ -283,7 +289,7 @@ inventory::submit! {
         chapter: 6,
         name: "diffusion",
         variant: "simd",
-        rank: 7,
+        rank: 4,
         description: "the fused interior in explicit SIMD: AVX-512F, AVX2 or portable lanes, chosen at run time (order A)",
         run: |run| with_path(run_variant(run, Order::A, simd::run_serial)),
         python: Some(NUMPY_IN_PLACE),
@@ -295,7 +301,7 @@ inventory::submit! {
         chapter: 6,
         name: "diffusion",
         variant: "simd-rayon",
-        rank: 8,
+        rank: 5,
         description: "the SIMD rows split over the rayon pool (order A)",
         run: |run| with_path(run_variant(run, Order::A, simd::run_rayon)),
         python: Some(NUMPY_IN_PLACE),
@@ -307,7 +313,7 @@ inventory::submit! {
         chapter: 6,
         name: "diffusion",
         variant: "blocked-rayon",
-        rank: 9,
+        rank: 6,
         description: "temporal blocking: 8 steps per sweep through rings of rows, SIMD rows, bands over rayon (order A)",
         run: |run| with_path(run_variant(run, Order::A, blocked::run_rayon)),
         python: Some(NUMPY_IN_PLACE),
@@ -319,7 +325,7 @@ inventory::submit! {
         chapter: 6,
         name: "diffusion",
         variant: "interleaved",
-        rank: 10,
+        rank: 7,
         description: "the SIMD pass on lane-interleaved rows: every neighbour a whole aligned vector, three loads per vector (order A)",
         run: |run| {
             let (shape, _) = parameters(run.size());
@@ -334,7 +340,7 @@ inventory::submit! {
         chapter: 6,
         name: "diffusion",
         variant: "interleaved-rayon",
-        rank: 11,
+        rank: 8,
         description: "the interleaved pass in bands of rows over the rayon pool (order A)",
         run: |run| {
             let (shape, _) = parameters(run.size());
@@ -353,9 +359,9 @@ mod tests {
         vec![
             ("naive", Order::C, python::run_naive),
             ("memory", Order::C, python::run_memory),
-            ("ndarray-roll", Order::B, numpy::run_roll),
-            ("ndarray-roll-inplace", Order::A, numpy::run_roll_in_place),
-            ("ndarray-roll-add", Order::A, numpy::run_roll_add),
+            ("numpy roll", Order::B, numpy::run_roll),
+            ("numpy roll-inplace", Order::A, numpy::run_roll_in_place),
+            ("numpy roll-add", Order::A, numpy::run_roll_add),
             ("fused", Order::A, fused::run_serial),
             ("fused-rayon", Order::A, fused::run_rayon),
             ("simd", Order::A, simd::run_serial),
@@ -374,7 +380,7 @@ mod tests {
     fn every_registered_variant_passes_at_quick_size() {
         let registered: Vec<_> = crate::workloads()
             .into_iter()
-            .filter(|w| w.chapter == 6 && w.name == "diffusion")
+            .filter(|w| w.chapter == 6 && ["diffusion", "diffusion-numpy"].contains(&w.name))
             .collect();
         assert_eq!(registered.len(), drivers().len());
         for workload in registered {
