@@ -9,14 +9,23 @@
 //! adds: the grid is bit-exact with order A. The grid is interleaved before the first step and
 //! put back after the last, inside the timed region.
 //!
-//! PERF: measured on the 2-core Zen 3 machine (AVX2) at book size, against [`super::simd`]'s
-//! row-major pass: the row-major loop issues five loads per vector, two of them unaligned (one
-//! in two straddles a cache line), and ran at about 5 cycles per vector on one core; here each
-//! vector takes three loads (up, down and the next centre; the centre and left are the previous
-//! iterations'), all aligned, and one core ran the book's run in 59 to 74 ms instead of 86 to
-//! 98 ms, two cores in 34 to 36 ms instead of 54 to 60 ms (medians of 7, one program, one run
-//! each; `blocked` and this file's PERF notes say how). Temporal blocking in this layout (rings
-//! of whole rows, 2 to 8 steps per sweep) was slower at every depth tried.
+//! PERF: on the 2-core Zen 3 machine (AVX2) at book size. The row-major loop of
+//! [`super::simd`] issues five loads per vector, two of them unaligned (one in two straddles a
+//! cache line); here each vector takes three loads (up, down and the next centre; the centre
+//! and left are the previous iteration's), all aligned. Measured on 2026-11-26:
+//! - in a stand-alone program running both passes alternately (02:00 UTC, medians of 5 to 7):
+//!   one core 59 to 74 ms against 86 to 98 ms for the row-major pass, two cores (rayon, 8
+//!   bands) 35 to 36 ms against 60 ms;
+//! - in `cargo xtask report --only ch06/diffusion --only ch07/julia --vs-python --runs 7
+//!   --no-profile` (03:10 UTC, a slower hour for this machine's memory, when NumPy's in-place
+//!   program also took 0.85 s instead of its 0.59 s baseline): 72.8 ms against 110.6 ms on one
+//!   core, 58.5 ms against 69.1 ms on two.
+//!
+//! The pass is bound by the memory more than by the core: a row that stays in L1 takes about
+//! 3.6 cycles per vector, and the grid's two buffers (6.5 MB) live in L3. Temporal blocking in
+//! this layout (rings of whole rows in L2, 2 to 8 steps per sweep, bands with halos over rayon)
+//! was slower at every depth tried: 42 to 47 ms against 42 ms in the stand-alone program, 61 to
+//! 80 ms against 57 to 64 ms in the runner.
 
 use rayon::prelude::*;
 
