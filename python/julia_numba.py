@@ -19,24 +19,9 @@ from julia_pure import EXPECTED_SUMS, build_grid
 from timing import fail, parse_repeat, report, timed, usage
 
 
-@numba.njit(cache=False)
-def calculate_z_serial(maxiter, zs, cs):
-    """Iterations each point survives, at most maxiter, one point after another."""
-    output = np.zeros(len(zs), dtype=np.int32)
-    for index in range(len(zs)):
-        n = 0
-        z = zs[index]
-        c = cs[index]
-        while n < maxiter and abs(z) < 2:
-            z = z * z + c
-            n += 1
-        output[index] = n
-    return output
-
-
-@numba.njit(parallel=True, cache=False)
-def calculate_z_parallel(maxiter, zs, cs):
-    """The same loop with the points shared among Numba's threads."""
+def calculate_z(maxiter, zs, cs):
+    """Iterations each point survives, at most maxiter. `prange` is `range` when the function
+    is compiled without `parallel=True`, so one body serves both modes."""
     output = np.zeros(len(zs), dtype=np.int32)
     for index in numba.prange(len(zs)):
         n = 0
@@ -48,6 +33,9 @@ def calculate_z_parallel(maxiter, zs, cs):
         output[index] = n
     return output
 
+
+calculate_z_serial = numba.njit(calculate_z)
+calculate_z_parallel = numba.njit(parallel=True)(calculate_z)
 
 KERNELS = {"serial": calculate_z_serial, "parallel": calculate_z_parallel}
 
