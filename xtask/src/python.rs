@@ -190,7 +190,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             }
             Err(message) => run.message = message,
         }
-        let fastest = fastest_in_ladder(report, rust)
+        let fastest = fastest_in_program(report, rust)
             .filter(|fastest| fastest.id != rust.id)
             .map(|fastest| PythonRun {
                 workload: fastest.id.clone(),
@@ -231,7 +231,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
 /// The variant of `workload`'s program with the lowest median that passed its check: any
 /// ladder of the same chapter whose name starts with the same word (`diffusion` and
 /// `diffusion-numpy` are one program's two ladders).
-fn fastest_in_ladder<'a>(
+fn fastest_in_program<'a>(
     report: &'a RunReport,
     workload: &WorkloadResult,
 ) -> Option<&'a WorkloadResult> {
@@ -372,7 +372,7 @@ mod tests {
             variant("diffusion-numpy", "roll", 0.02, true),
             variant("other", "faster", 0.01, true),
         ];
-        let fastest = fastest_in_ladder(&report, &report.workloads[0]).map(|w| w.id.as_str());
+        let fastest = fastest_in_program(&report, &report.workloads[0]).map(|w| w.id.as_str());
         assert_eq!(fastest, Some("ch06/diffusion-numpy/roll"));
     }
 

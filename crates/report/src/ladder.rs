@@ -125,6 +125,15 @@ pub fn speedup_label(report: &RunReport, workload: &WorkloadResult) -> String {
     }
 }
 
+/// A speedup as words: `3.1x faster`, or for a speedup below 1 its inverse, `2.4x slower`.
+pub fn faster_or_slower(speedup: f64) -> String {
+    if speedup >= 1.0 {
+        format!("{} faster", ratio(speedup))
+    } else {
+        format!("{} slower", ratio(1.0 / speedup))
+    }
+}
+
 /// A ratio with a precision that suits its size: `0.42x`, `3.1x`, `611x`.
 pub fn ratio(value: f64) -> String {
     if !value.is_finite() {
@@ -167,6 +176,8 @@ mod tests {
         assert_eq!(ratio(3.06), "3.1x");
         assert_eq!(ratio(610.9), "611x");
         assert_eq!(ratio(f64::NAN), "-");
+        assert_eq!(faster_or_slower(3.06), "3.1x faster");
+        assert_eq!(faster_or_slower(0.25), "4.0x slower");
     }
 
     #[test]

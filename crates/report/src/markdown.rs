@@ -179,11 +179,7 @@ fn python_baseline(out: &mut String, workload: &WorkloadResult) {
                 "; Rust `{}` {} s, {}",
                 cell(&workload.variant),
                 ladder::seconds(Some(rust)),
-                if speedup >= 1.0 {
-                    format!("{} faster", ladder::ratio(speedup))
-                } else {
-                    format!("{} slower", ladder::ratio(1.0 / speedup))
-                }
+                ladder::faster_or_slower(speedup)
             )
         }
         _ => String::new(),

@@ -97,11 +97,7 @@ pub fn render_summary(report: &RunReport) -> String {
             python.seconds,
             python.source,
             stats.median,
-            if speedup >= 1.0 {
-                format!("{} faster", crate::ladder::ratio(speedup))
-            } else {
-                format!("{} slower", crate::ladder::ratio(1.0 / speedup))
-            }
+            crate::ladder::faster_or_slower(speedup)
         );
     }
     out
