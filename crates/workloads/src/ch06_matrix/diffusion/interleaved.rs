@@ -5,9 +5,12 @@
 //! the ends of the row, where the wrap-around neighbour is the next segment's first column (or
 //! the previous segment's last), one lane rotation away.
 //!
-//! Every cell is still [`super::cell_a`] of the same five values, as separate multiplies and
-//! adds: the grid is bit-exact with order A. The grid is interleaved before the first step and
-//! put back after the last, inside the timed region.
+//! Every cell is still [`super::cell_a`] of the same five values, rounded as it rounds them:
+//! the grid is bit-exact with order A. Where FMA is present (the `avx2+fma` path, and
+//! AVX-512F), two of the adds are fused multiply-adds whose product is exact (`c·(−4) + u`
+//! and `t·1 + l`), which round once as the add does, so that the six operations of a cell are
+//! three on the multiply pipes and three on the add pipes instead of two and five. The grid is
+//! interleaved before the first step and put back after the last, inside the timed region.
 //!
 //! PERF: on the 2-core Zen 3 machine (AVX2) at book size. The row-major loop of
 //! [`super::simd`] issues five loads per vector, two of them unaligned (one in two straddles a
@@ -21,11 +24,22 @@
 //!   program also took 0.85 s instead of its 0.59 s baseline): 72.8 ms against 110.6 ms on one
 //!   core, 58.5 ms against 69.1 ms on two.
 //!
-//! The pass is bound by the memory more than by the core: a row that stays in L1 takes about
-//! 3.6 cycles per vector, and the grid's two buffers (6.5 MB) live in L3. Temporal blocking in
-//! this layout (rings of whole rows in L2, 2 to 8 steps per sweep, bands with halos over rayon)
-//! was slower at every depth tried: 42 to 47 ms against 42 ms in the stand-alone program, 61 to
-//! 80 ms against 57 to 64 ms in the runner.
+//! The fused multiply-adds, unchecked loads and two vectors per iteration (12 instructions a
+//! vector instead of 17) were measured on 2026-11-26 at 03:45–03:50 UTC with
+//! `taskset -c 0 target/release/examples/diffusion_passes interleaved 3 100000 5` (three rows,
+//! which stay in L1), the binaries before and after alternated six times on a host whose speed
+//! swung twofold from minute to minute: fastest run 43.3 ms after against 51.1 ms before (48.7
+//! with the fused multiply-adds alone). On the book's grid (`... interleaved 640 500 5`) one
+//! core gained nothing measurable (66 to 74 ms either way): there the rows come from L2 and
+//! L3. On two cores (`... interleaved-rayon 640 500 7`) the pass took 39 to 47 ms (medians,
+//! three rounds at 03:55 UTC).
+//!
+//! Temporal blocking in this layout (rings of whole rows, 2 to 16 steps per sweep, bands with
+//! halos over rayon, the wavefront of [`super::blocked`]) was slower at every depth
+//! tried, before the changes above (42 to 47 ms against 42 ms in the stand-alone program) and
+//! after (medians of 54 to 85 ms against 39 to 47 ms, 03:55 UTC): a level's input rows were
+//! made a whole wavefront earlier and come from L2, where the plain pass reads the rows it has
+//! just read, from L1.
 
 use rayon::prelude::*;
 
@@ -46,10 +60,23 @@ trait Lanes: Copy {
     fn splat(self, value: f64) -> Self::Vector;
     /// The `WIDTH` values at `row[index·WIDTH ..]`.
     fn load(self, row: &[f64], index: usize) -> Self::Vector;
-    /// Writes `value` to `row[index·WIDTH ..]`.
-    fn store(self, row: &mut [f64], index: usize, value: Self::Vector);
+    /// The `WIDTH` values at `row + index·WIDTH`.
+    ///
+    /// # Safety
+    ///
+    /// They must be in one allocation, initialised.
+    unsafe fn load_unchecked(self, row: *const f64, index: usize) -> Self::Vector;
+    /// Writes `value` to the `WIDTH` values at `row + index·WIDTH`.
+    ///
+    /// # Safety
+    ///
+    /// They must be in one allocation that nothing else refers to.
+    unsafe fn store_unchecked(self, row: *mut f64, index: usize, value: Self::Vector);
     fn add(self, a: Self::Vector, b: Self::Vector) -> Self::Vector;
     fn mul(self, a: Self::Vector, b: Self::Vector) -> Self::Vector;
+    /// `a·b + c` where the product `a·b` is exact (`b` a power of two, or one), so that one
+    /// rounding (a fused multiply-add) and two (a multiply, then an add) give the same value.
+    fn mul_add_exact(self, a: Self::Vector, b: Self::Vector, c: Self::Vector) -> Self::Vector;
     /// Lane `k` takes lane `k − 1`, lane 0 the last lane.
     fn rotate_up(self, value: Self::Vector) -> Self::Vector;
     /// Lane `k` takes lane `k + 1`, the last lane lane 0.
@@ -71,45 +98,74 @@ fn row<L: Lanes>(lanes: L, up: &[f64], center: &[f64], down: &[f64], out: &mut [
     );
     let minus_four = lanes.splat(-4.0);
     let d_dt = lanes.splat(D * DT);
-    // Order A, as `super::cell_a`, on whole vectors.
+    // Hidden from the compiler, which would turn `x·1 + y` back into an add.
+    let one = lanes.splat(std::hint::black_box(1.0));
+    // Order A, as `super::cell_a`, on whole vectors: `c·(−4)` is exact, so `c·(−4) + u` fused
+    // rounds as the multiply and the add do, and so does `t·1 + l`.
+    //
+    // PERF: with fused multiply-adds the six operations are three on the multiply pipes and
+    // three on the add pipes; as two multiplies and five adds, the add pipes were the limit.
     let cell = |c, u, d, l, r| {
-        let mut t = lanes.mul(c, minus_four);
-        t = lanes.add(t, u);
+        let mut t = lanes.mul_add_exact(c, minus_four, u);
         t = lanes.add(t, d);
-        t = lanes.add(t, l);
+        t = lanes.mul_add_exact(t, one, l);
         t = lanes.add(t, r);
         lanes.add(lanes.mul(t, d_dt), c)
     };
     let first = lanes.load(center, 0);
     let last = lanes.load(center, vectors - 1);
+    // PERF: unchecked loads and stores, two vectors an iteration: 12 instructions a vector
+    // instead of 17 (bounds checks and register moves), which made a row that stays in L1
+    // about 15% faster (see the module's notes).
+    let (up, down) = (up.as_ptr(), down.as_ptr());
+    let (center, out) = (center.as_ptr(), out.as_mut_ptr());
+    // SAFETY (the loads and stores below): vector `index` of each row, `index < vectors`, and
+    // the four rows are `vectors` whole vectors long (asserted above); `out`, a `&mut`, is
+    // none of the others.
+    macro_rules! step {
+        ($index:expr, $left:expr, $current:expr, $next:expr) => {{
+            let index = $index;
+            let value = cell(
+                $current,
+                lanes.load_unchecked(up, index),
+                lanes.load_unchecked(down, index),
+                $left,
+                $next,
+            );
+            lanes.store_unchecked(out, index, value);
+        }};
+    }
     // Column `k·S` (vector 0, lane k) has on its left column `k·S − 1`: the last vector's lane
     // `k − 1`, and for k = 0 the grid's last column, its last lane.
     let mut left = lanes.rotate_up(last);
     let mut current = first;
-    for index in 0..vectors - 1 {
-        let next = lanes.load(center, index + 1);
-        let value = cell(
-            current,
-            lanes.load(up, index),
-            lanes.load(down, index),
-            left,
-            next,
-        );
-        lanes.store(out, index, value);
-        left = current;
-        current = next;
+    let mut index = 0;
+    // Two vectors per iteration, so that the neighbours change roles without moves.
+    while index + 2 < vectors {
+        // SAFETY: as above, `index + 2 < vectors`.
+        unsafe {
+            let next = lanes.load_unchecked(center, index + 1);
+            let after = lanes.load_unchecked(center, index + 2);
+            step!(index, left, current, next);
+            step!(index + 1, current, next, after);
+            (left, current) = (next, after);
+        }
+        index += 2;
+    }
+    if index + 2 == vectors {
+        // SAFETY: as above, `index + 1 < vectors`.
+        unsafe {
+            let next = lanes.load_unchecked(center, index + 1);
+            step!(index, left, current, next);
+            (left, current) = (current, next);
+        }
+        index += 1;
     }
     // And column `k·S + S − 1` has on its right column `(k + 1)·S`: the first vector's lane
     // `k + 1`, and for the last lane the grid's first column.
-    let index = vectors - 1;
-    let value = cell(
-        current,
-        lanes.load(up, index),
-        lanes.load(down, index),
-        left,
-        lanes.rotate_down(first),
-    );
-    lanes.store(out, index, value);
+    debug_assert_eq!(index, vectors - 1);
+    // SAFETY: as above, `index < vectors`.
+    unsafe { step!(index, left, current, lanes.rotate_down(first)) };
 }
 
 /// Plain arrays of 4 lanes, for any CPU.
@@ -129,8 +185,14 @@ impl Lanes for Portable {
         row[index * 4..index * 4 + 4].try_into().expect("4 lanes")
     }
     #[inline(always)]
-    fn store(self, row: &mut [f64], index: usize, value: [f64; 4]) {
-        row[index * 4..index * 4 + 4].copy_from_slice(&value);
+    unsafe fn load_unchecked(self, row: *const f64, index: usize) -> [f64; 4] {
+        // SAFETY: the caller's.
+        unsafe { row.add(index * 4).cast::<[f64; 4]>().read_unaligned() }
+    }
+    #[inline(always)]
+    unsafe fn store_unchecked(self, row: *mut f64, index: usize, value: [f64; 4]) {
+        // SAFETY: the caller's.
+        unsafe { row.add(index * 4).cast::<[f64; 4]>().write_unaligned(value) }
     }
     #[inline(always)]
     fn add(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
@@ -139,6 +201,10 @@ impl Lanes for Portable {
     #[inline(always)]
     fn mul(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
         std::array::from_fn(|lane| a[lane] * b[lane])
+    }
+    #[inline(always)]
+    fn mul_add_exact(self, a: [f64; 4], b: [f64; 4], c: [f64; 4]) -> [f64; 4] {
+        self.add(self.mul(a, b), c)
     }
     #[inline(always)]
     fn rotate_up(self, value: [f64; 4]) -> [f64; 4] {
@@ -156,22 +222,23 @@ mod x86 {
 
     use super::{Lanes, row};
 
-    /// AVX2 vectors; created only in [`row_avx2`].
+    /// AVX2 vectors, with FMA; created only in [`row_avx2`].
     #[derive(Clone, Copy, Debug)]
     struct Avx2(());
 
-    /// [`super::row`] with AVX2 enabled.
+    /// [`super::row`] with AVX2 and FMA enabled.
     ///
     /// # Safety
     ///
-    /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
     pub unsafe fn row_avx2(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
         row(Avx2(()), up, center, down, out);
     }
 
     // SAFETY (every block below): an `Avx2` value exists only inside `row_avx2`, which runs
-    // with AVX2 enabled; the loads and stores are bounds-checked by the slice indexing.
+    // with AVX2 and FMA enabled; the safe loads are bounds-checked by the slice indexing, the
+    // unchecked ones are the caller's to keep in bounds.
     impl Lanes for Avx2 {
         const WIDTH: usize = 4;
         type Vector = __m256d;
@@ -186,9 +253,14 @@ mod x86 {
             unsafe { _mm256_loadu_pd(lanes.as_ptr()) }
         }
         #[inline(always)]
-        fn store(self, row: &mut [f64], index: usize, value: __m256d) {
-            let lanes = &mut row[index * 4..index * 4 + 4];
-            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), value) }
+        unsafe fn load_unchecked(self, row: *const f64, index: usize) -> __m256d {
+            // SAFETY: the caller's.
+            unsafe { _mm256_loadu_pd(row.add(index * 4)) }
+        }
+        #[inline(always)]
+        unsafe fn store_unchecked(self, row: *mut f64, index: usize, value: __m256d) {
+            // SAFETY: the caller's.
+            unsafe { _mm256_storeu_pd(row.add(index * 4), value) }
         }
         #[inline(always)]
         fn add(self, a: __m256d, b: __m256d) -> __m256d {
@@ -197,6 +269,10 @@ mod x86 {
         #[inline(always)]
         fn mul(self, a: __m256d, b: __m256d) -> __m256d {
             unsafe { _mm256_mul_pd(a, b) }
+        }
+        #[inline(always)]
+        fn mul_add_exact(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
+            unsafe { _mm256_fmadd_pd(a, b, c) }
         }
         #[inline(always)]
         fn rotate_up(self, value: __m256d) -> __m256d {
@@ -227,7 +303,8 @@ mod x86 {
     }
 
     // SAFETY (every block below): an `Avx512` value exists only inside `row_avx512`, which
-    // runs with AVX-512F enabled; the loads and stores are bounds-checked by the slice indexing.
+    // runs with AVX-512F enabled; the safe loads are bounds-checked by the slice indexing, the
+    // unchecked ones are the caller's to keep in bounds.
     #[cfg(hiperf_avx512)]
     impl Lanes for Avx512 {
         const WIDTH: usize = 8;
@@ -243,9 +320,14 @@ mod x86 {
             unsafe { _mm512_loadu_pd(lanes.as_ptr()) }
         }
         #[inline(always)]
-        fn store(self, row: &mut [f64], index: usize, value: __m512d) {
-            let lanes = &mut row[index * 8..index * 8 + 8];
-            unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), value) }
+        unsafe fn load_unchecked(self, row: *const f64, index: usize) -> __m512d {
+            // SAFETY: the caller's.
+            unsafe { _mm512_loadu_pd(row.add(index * 8)) }
+        }
+        #[inline(always)]
+        unsafe fn store_unchecked(self, row: *mut f64, index: usize, value: __m512d) {
+            // SAFETY: the caller's.
+            unsafe { _mm512_storeu_pd(row.add(index * 8), value) }
         }
         #[inline(always)]
         fn add(self, a: __m512d, b: __m512d) -> __m512d {
@@ -254,6 +336,10 @@ mod x86 {
         #[inline(always)]
         fn mul(self, a: __m512d, b: __m512d) -> __m512d {
             unsafe { _mm512_mul_pd(a, b) }
+        }
+        #[inline(always)]
+        fn mul_add_exact(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+            unsafe { _mm512_fmadd_pd(a, b, c) }
         }
         #[inline(always)]
         fn rotate_up(self, value: __m512d) -> __m512d {
@@ -293,7 +379,7 @@ impl Isa {
             sets.push(Isa { kind: Kind::Avx512 });
         }
         #[cfg(target_arch = "x86_64")]
-        if is_x86_feature_detected!("avx2") {
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
             sets.push(Isa { kind: Kind::Avx2 });
         }
         sets.push(Isa {
@@ -330,7 +416,7 @@ impl Isa {
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
             Kind::Avx512 => "avx512f",
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => "avx2",
+            Kind::Avx2 => "avx2+fma",
             Kind::Portable => "portable",
         }
     }
@@ -342,7 +428,7 @@ impl Isa {
             // SAFETY: an `Isa` of this kind exists only when the CPU has AVX-512F.
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
             Kind::Avx512 => unsafe { x86::row_avx512(up, center, down, out) },
-            // SAFETY: an `Isa` of this kind exists only when the CPU has AVX2.
+            // SAFETY: an `Isa` of this kind exists only when the CPU has AVX2 and FMA.
             #[cfg(target_arch = "x86_64")]
             Kind::Avx2 => unsafe { x86::row_avx2(up, center, down, out) },
             Kind::Portable => row(Portable, up, center, down, out),
@@ -524,9 +610,12 @@ mod tests {
 
     #[test]
     fn every_instruction_set_here_is_bit_exact_with_order_a() {
-        // Segments of 2 columns (the least), of an odd length, and of one full vector and more.
+        // Segments of 2 columns (the least), of an odd length, and of one full vector and more;
+        // 4-lane rows of an odd number of vectors (3, 11) for the loop that takes two at once.
         for (shape, steps) in [
             (Shape::new(3, 16), 9),
+            (Shape::new(5, 12), 11),
+            (Shape::new(9, 44), 20),
             (Shape::new(13, 40), 30),
             (Shape::new(37, 56), 45),
             (Shape::new(64, 64), 100),
