@@ -352,7 +352,7 @@ pub fn day_summaries(readings: impl Iterator<Item = Reading>) -> impl Iterator<I
         // (`perf record` of a program running the generator alone, this pipeline and
         // `collect-day`: 31% of its samples in `next_if` and `Map::next`): the book's 30 days
         // took 29 to 30 ms, 11 ms now, against 20 to 22 ms for the `collect-day` variant
-        // (`hiperf-runner run --only ch05/anomalies --runs 9`, one core, 2026-11-26 04:20 UTC).
+        // (`hiperf-runner run --only ch05/anomalies --runs 9`, one core, 2026-11-26 04:07 UTC).
         let running = match readings.try_fold(first, |mut running, (timestamp, value)| {
             if !day_range.contains(&timestamp) {
                 return ControlFlow::Break((running, (timestamp, value)));

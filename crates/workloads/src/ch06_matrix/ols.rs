@@ -162,7 +162,7 @@ pub fn slopes_rayon(data: &Array2<f64>) -> Vec<f64> {
 /// closed form (two sums a row) collected from `par_chunks_exact(14).with_min_len(256)` it
 /// took 2.6 to 3.6 ms, slower than `ndarray-dot` on one core; as blocks of 4096 rows written
 /// in place, 1.7 to 1.9 ms, against 2.0 to 2.1 for `ndarray-dot` (medians of 15,
-/// `hiperf-runner run --only ch06/ols-slopes --runs 15`, 2026-11-26 04:25 UTC).
+/// `hiperf-runner run --only ch06/ols-slopes --runs 15`, 2026-11-26 04:08 UTC).
 const BLOCK: usize = 4096;
 
 /// The closed form as one matrix–vector product: since `Σ (x − x̄) = 0`, the slope is

@@ -32,12 +32,12 @@
 //! with the fused multiply-adds alone). On the book's grid (`... interleaved 640 500 5`) one
 //! core gained nothing measurable (66 to 74 ms either way): there the rows come from L2 and
 //! L3. On two cores (`... interleaved-rayon 640 500 7`) the pass took 39 to 47 ms (medians,
-//! three rounds at 03:55 UTC).
+//! three rounds at 03:50 UTC).
 //!
 //! Temporal blocking in this layout (rings of whole rows, 2 to 16 steps per sweep, bands with
 //! halos over rayon, the wavefront of [`super::blocked`]) was slower at every depth
 //! tried, before the changes above (42 to 47 ms against 42 ms in the stand-alone program) and
-//! after (medians of 54 to 85 ms against 39 to 47 ms, 03:55 UTC): a level's input rows were
+//! after (medians of 54 to 85 ms against 39 to 47 ms, 03:50 UTC): a level's input rows were
 //! made a whole wavefront earlier and come from L2, where the plain pass reads the rows it has
 //! just read, from L1.
 
