@@ -92,11 +92,11 @@ pub fn render_summary(report: &RunReport) -> String {
         let speedup = python.seconds / stats.median;
         let _ = writeln!(
             out,
-            "{}: Python {:.4} s ({}), Rust {:.4} s: {}",
+            "{}: Python {} s ({}), Rust {} s: {}",
             workload.id,
-            python.seconds,
+            crate::ladder::seconds(Some(python.seconds)),
             python.source,
-            stats.median,
+            crate::ladder::seconds(Some(stats.median)),
             crate::ladder::faster_or_slower(speedup)
         );
     }
@@ -104,7 +104,9 @@ pub fn render_summary(report: &RunReport) -> String {
 }
 
 fn row(report: &RunReport, workload: &WorkloadResult) -> [String; 8] {
-    let seconds = |value: Option<f64>| value.map_or_else(|| "-".to_string(), |s| format!("{s:.4}"));
+    // Six significant digits, as the Markdown table: four decimals showed 0.0000 for the
+    // microsecond workloads.
+    let seconds = crate::ladder::seconds;
     let stats = workload.seconds.as_ref();
     let speedup = crate::ladder::speedup_label(report, workload);
     [
