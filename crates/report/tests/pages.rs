@@ -211,6 +211,17 @@ fn markdown_renders_the_summary_python_figures_and_line_tables() {
 }
 
 #[test]
+fn text_summary_keeps_six_significant_digits() {
+    let mut report = report();
+    report.workloads[1].seconds.as_mut().expect("timed").median = 0.000_001_833;
+    let text = hiperf_report::text::render_summary(&report);
+    assert!(text.contains("ch02/julia/simd"), "{text}");
+    assert!(text.contains("0.000001833"), "{text}");
+    assert!(!text.contains("0.0000 "), "{text}");
+    assert!(text.contains("0.0084 "), "{text}");
+}
+
+#[test]
 fn markdown_renders_a_report_without_profile_or_supplement() {
     let mut report = report();
     report.profile = None;
