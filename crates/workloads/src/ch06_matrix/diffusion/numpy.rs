@@ -157,6 +157,19 @@ pub fn run_roll(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
 }
 
 /// `diffusion_numpy_memory.py`'s `run_experiment`: `evolve(grid, 0.1, next_grid)`, then swap.
+///
+/// PERF: its time depends on where `malloc` puts the three arrays. At book size an array is
+/// exactly 800 pages. In the runner's first run the grids and the rolls' results come from
+/// fresh mappings and start at the same offset in a page; later runs reuse heap blocks that
+/// start 16 bytes apart modulo 4 KiB. That is the pattern of 4K aliasing (a load from one
+/// array that follows a store to another at the same page offset waits for the store, as the
+/// core matches loads to pending stores by their low 12 bits first), the likely cause; no
+/// hardware counter here can confirm it. Measured with a program printing the arrays' addresses
+/// and timing four runs in one process (one core, 2026-11-26 04:15 UTC): 0.95 s for the first
+/// run, 2.5 to 2.6 s for the next three; in the runner (`--runs 6`), 0.83 to 1.2 s, then 2.1
+/// to 2.5 s. Padding every array by 2 KiB or 4 KiB moved the blocks but not the 16-byte
+/// offsets (1.7 to 2.8 s a run), so the port keeps NumPy's plain allocations and the report's
+/// median shows the settled heap.
 pub fn run_roll_in_place(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
     run_swapped(run, shape, steps, evolve_in_place)
 }
