@@ -37,15 +37,45 @@
 //! - a tile steps until its slowest lane is done: with the packing at step 64, the book's grid
 //!   takes 1.54 M steps of 24 lanes for 33.2 M updates (90% of the lanes do useful work; 1.88 M
 //!   steps without packing);
-//! - the 16 MB of points are read once and the 4 MB of counts written once: at one iteration
-//!   the grid takes 1.5 to 2.5 ms on one core, most of it waiting on memory (one core reads
-//!   11 GB/s, two 18 GB/s).
+//! - every one of the 41,750 tiles of the grid is loaded, run, counted and written, and most
+//!   stop within 2 steps: at 1 iteration the grid takes 1.0 to 1.4 ms on one core, 24 to 33 ns
+//!   a tile. About 0.2 to 0.3 ms of it waits on memory (a scratch program that runs each
+//!   24-row chunk of the grid twice in a row finds the second call, from the cache, that much
+//!   faster, at 1 and at 300 iterations, 04:28 UTC); the 16 MB of points are read once and the
+//!   4 MB of counts written once, and one core reads 11 GB/s, two 18 GB/s. The rest is 232
+//!   instructions a tile (callgrind, `julia_simd simd 1 1`), the step's 75 among them;
+//! - the steps of the tiles of the grid cost more than those of the packed tiles: 2.45 ms for
+//!   the 446,000 steps between 1 and 64 iterations, 5.5 ns a step against 4.2 ns, most likely
+//!   for the loop exits of the 36,000 tiles whose lanes all escape before step 64 (there are
+//!   no hardware counters on this machine to count the mispredictions).
 //!
-//! The book's grid, measured on 2026-11-26 between 02:40 and 02:56 UTC, with the other core
-//! often busy with another job (the two kernels alternated, so that they met the same
-//! conditions; ranges over 2 to 6 rounds, the last two with the packing at step 64):
+//! Where the time of the grid on one core goes, from the iteration limit of `julia_simd`:
+//! best calls of 10 alternated rounds of `taskset -c 1 julia_simd simd 20 N` on 2026-11-26 at
+//! 04:30 and 04:33 UTC (at 300, with the batches of the table further down), this kernel
+//! against the one before it (in brackets), which loaded the tile with lane-crossing shuffles
+//! and kept it in Rust variables, and packed the running points through a `Vec` at the end of
+//! each band:
 //!
-//! | command | this kernel | the one before (4-row tiles, counted and masked step) |
+//! | iterations | time | what it adds |
+//! |---|---|---|
+//! | 1 | 0.98–1.38 ms (1.29–1.87) | loading, one step, counting and writing 41,750 tiles |
+//! | 8 | 1.64–2.12 ms (2.02–2.83) | 106,000 steps, 36,000 loop exits |
+//! | 64 | 3.42–3.43 ms (3.72–3.76) | 340,000 steps |
+//! | 65 | 3.77–3.84 ms (4.58–4.60) | packing 106,000 points into 4,458 tiles |
+//! | 300 | 8.12–8.36 ms (8.88–9.25) | 1.04 M steps of packed tiles, 4.2 ns each |
+//!
+//! The packing cost 0.82 to 0.88 ms, now 0.34 to 0.42; the rest of the gain is in the
+//! per-tile work, 394 instructions a tile at 1 iteration before, 232 now, of which 36 to 48
+//! were stores of 32 bytes: copies of the tile that LLVM kept on the stack around the `asm!`
+//! loop. The steps themselves, in the two kernels alike, take the same 2.45 ms from 1 to 64
+//! iterations.
+//!
+//! The 6-row kernel against the one before it, measured on 2026-11-26 between 02:40 and 02:56
+//! UTC, with the other core often busy with another job (the two kernels alternated, so that
+//! they met the same conditions; ranges over 2 to 6 rounds, the last two with the packing at
+//! step 64):
+//!
+//! | command | the 6-row kernel then | the one before (4-row tiles, counted and masked step) |
 //! |---|---|---|
 //! | `taskset -c 1 julia_simd simd 40`, min / median | 8.8–9.4 / 9.1–10.0 ms | 14.2–16.0 / 14.8–17.8 ms |
 //! | `julia_simd simd-rayon 60`, min / median | 4.4–6.8 / 4.7–8.8 ms | 7.3–8.5 / 7.9–9.1 ms |
@@ -57,10 +87,29 @@
 //! one call per run right after building the grid. `simd-rayon` reaches 4.4 to 5 ms, 1.6 to 1.8
 //! times the limit, only while the other core is idle; beside another job it gets about one
 //! and a half cores. In the noisiest minutes even the pinned one-core runs took 13 to 15 ms.
+//!
+//! This kernel against the 6-row kernel as it was at 02:56 (its build kept aside), pinned to
+//! one core and on both, 8 batches of 10 alternated rounds of 40 calls between 04:31 and 04:37
+//! UTC on 2026-11-26, the other core busy with another job most of the time. The ratio is
+//! taken within each round, so that both kernels meet the same minute, then its median over a
+//! batch's rounds, then the median of the 8 batches:
+//!
+//! | command | this kernel | the 6-row kernel at 02:56 | ratio |
+//! |---|---|---|---|
+//! | `taskset -c 1 julia_simd simd 40`, best call | 8.12–8.31 ms | 8.88–9.25 ms | 0.91 |
+//! | same, median of the round medians | 8.7–13.5 ms | 9.8–14.2 ms | 0.95 |
+//! | `julia_simd simd-rayon 40`, best call | 4.24–5.82 ms | 4.73–6.17 ms | 0.91 |
+//! | same, median of the round medians | 6.7–8.1 ms | 6.9–7.8 ms | 0.96 |
+//!
 //! (Tried and not kept: steps without the test, in batches of 8 checked at their last step and
 //! replayed on an escape, which save nothing because the multiply pipes bound an untested step
 //! as tightly as dispatch bounds a tested one; packing again at step 96; rows that double with
-//! two adds; bands handed out alternately from the middle; prefetching 24 tiles ahead.)
+//! two adds; bands handed out alternately from the middle; prefetching 24 tiles ahead. And,
+//! on the per-tile costs, none of them 3% faster at 300 iterations in alternated rounds:
+//! prefetching 16 tiles ahead; a second prefetch, into L2, 40 tiles ahead; `prefetchw` on the
+//! lines of counts ahead; prefetching the next band's first tiles at the end of each row;
+//! reading the escape record 4 changes at a time, padded, to spare the counts loop its
+//! mispredicted exit, which was 15% slower at 1 iteration.)
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -490,6 +539,37 @@ mod tests {
                     calculate_z_simd_rayon(set, maxiter, &zs, width, C),
                     expected,
                     "{set:?} on rayon, {width}x{rows}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn running_points_packed_across_tiles_and_bands_equal_the_scalar_kernel() {
+        // A third of the points at 0, inside the set, scattered among points of the book's
+        // region: each band has a number of points running at step 64 that is not a multiple
+        // of 24, so packed tiles fill from several tiles of the grid, including ragged ones,
+        // and each band ends with a partial packed tile.
+        let (width, rows) = (45, 20);
+        let zs: Vec<Complex64> = (0..width * rows)
+            .map(|index| {
+                if (index * 7919) % 3 == 0 {
+                    Complex64::new(0.0, 0.0)
+                } else {
+                    Complex64::new(
+                        -1.8 + 3.6 * (index % width) as f64 / width as f64,
+                        1.8 - 3.6 * (index / width) as f64 / rows as f64,
+                    )
+                }
+            })
+            .collect();
+        for maxiter in [64, 65, 80, 300] {
+            let expected = calculate_z_expanded(maxiter, &zs, C);
+            for set in available_sets() {
+                assert_eq!(
+                    calculate_z_simd(set, maxiter, &zs, width, C),
+                    expected,
+                    "{set:?}, {maxiter} iterations"
                 );
             }
         }
