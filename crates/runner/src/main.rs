@@ -240,22 +240,28 @@ fn measure_in_child(
             Ok(status) => format!("its process ({status}) left no result: {message}"),
             Err(error) => format!("cannot start its process: {error}"),
         };
-        failed(workload, message)
+        unmeasured(
+            workload,
+            Check {
+                passed: false,
+                message,
+            },
+        )
     });
-    progress.println(format!(
-        "  {} {}",
-        if result.check.passed {
-            "ok    "
-        } else {
-            "FAILED"
-        },
-        id
-    ));
+    print_status(progress, result.check.passed, &id);
     result
 }
 
-/// The result of a workload that could not run.
-fn failed(workload: &Workload, message: String) -> WorkloadResult {
+/// The progress line of a finished workload.
+fn print_status(progress: &ProgressBar, passed: bool, id: &str) {
+    progress.println(format!(
+        "  {} {id}",
+        if passed { "ok    " } else { "FAILED" }
+    ));
+}
+
+/// A workload's result with `check` and nothing measured: the fields the runs fill are empty.
+fn unmeasured(workload: &Workload, check: Check) -> WorkloadResult {
     WorkloadResult {
         id: workload.id(),
         chapter: workload.chapter,
@@ -265,10 +271,7 @@ fn failed(workload: &Workload, message: String) -> WorkloadResult {
         description: workload.description.to_string(),
         parameters: String::new(),
         result: String::new(),
-        check: Check {
-            passed: false,
-            message,
-        },
+        check,
         seconds: None,
         profiled_seconds: None,
         memory: None,
@@ -304,11 +307,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
             break;
         }
     }
-    progress.println(format!(
-        "  {} {}",
-        if outcome.is_ok() { "ok    " } else { "FAILED" },
-        workload.id()
-    ));
+    print_status(progress, outcome.is_ok(), &workload.id());
     let (parameters, result, check) = match outcome {
         Ok(outcome) => (
             outcome.parameters,
@@ -328,17 +327,9 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         ),
     };
     WorkloadResult {
-        id: workload.id(),
-        chapter: workload.chapter,
-        name: workload.name.to_string(),
-        variant: workload.variant.to_string(),
-        rank: workload.rank,
-        description: workload.description.to_string(),
         parameters,
         result,
-        check,
         seconds: Stats::of(seconds),
-        profiled_seconds: None,
         memory,
         page_faults: median(page_faults),
         python: workload
@@ -348,6 +339,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
                 seconds: b.seconds,
                 source: b.source.to_string(),
             }),
+        ..unmeasured(workload, check)
     }
 }
 

@@ -201,14 +201,16 @@ pub fn check(order: Order, shape: Shape, steps: usize, grid: &[f64]) -> Result<O
     })
 }
 
+/// The bit patterns of a grid, for comparisons that must be exact (and show where they fail).
+#[cfg(test)]
+pub(crate) fn bits(grid: &[f64]) -> Vec<u64> {
+    grid.iter().map(|v| v.to_bits()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ch06_matrix::diffusion::QUICK;
-
-    fn bits(grid: &[f64]) -> Vec<u64> {
-        grid.iter().map(|v| v.to_bits()).collect()
-    }
 
     #[test]
     fn the_orders_differ_in_the_last_place_and_the_check_tells_them_apart() {

@@ -583,11 +583,8 @@ pub fn run_rayon(run: &mut Run, shape: Shape, steps: usize) -> Vec<f64> {
 mod tests {
     use super::*;
     use crate::Size;
+    use crate::ch06_matrix::diffusion::check::bits;
     use crate::ch06_matrix::diffusion::{Order, reference};
-
-    fn bits(grid: &[f64]) -> Vec<u64> {
-        grid.iter().map(|v| v.to_bits()).collect()
-    }
 
     #[test]
     fn interleaving_round_trips_and_puts_each_segment_in_a_lane() {

@@ -352,6 +352,7 @@ inventory::submit! {
 
 #[cfg(test)]
 mod tests {
+    use super::check::bits;
     use super::*;
 
     /// Every driver with the order it mirrors (the SIMD ones on the widest path).
@@ -370,10 +371,6 @@ mod tests {
             ("interleaved", Order::A, interleaved::run_serial),
             ("interleaved-rayon", Order::A, interleaved::run_rayon),
         ]
-    }
-
-    fn bits(grid: &[f64]) -> Vec<u64> {
-        grid.iter().map(|v| v.to_bits()).collect()
     }
 
     #[test]
