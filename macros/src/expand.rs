@@ -1,7 +1,7 @@
 //! The rewrite: a mark before every statement line, loop headers marked on every iteration.
 //! The body keeps its own block, its tail expression and its `let` scopes.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -240,7 +240,17 @@ impl Instrumenter {
         let slot = self.slot(header_line);
         let saved = std::mem::replace(&mut self.line, header_line);
         self.visit_expr_mut(&mut for_loop.expr);
-        let iterable = std::mem::replace(&mut *for_loop.expr, Expr::Verbatim(TokenStream::new()));
+        let mut iterable =
+            std::mem::replace(&mut *for_loop.expr, Expr::Verbatim(TokenStream::new()));
+        // Parentheses rustc requires around a struct literal in the loop's head are redundant
+        // as an argument (`unused_parens`).
+        while let Expr::Paren(paren) = iterable {
+            if !paren.attrs.is_empty() {
+                iterable = Expr::Paren(paren);
+                break;
+            }
+            iterable = *paren.expr;
+        }
         *for_loop.expr = emit::mark_iter(slot, iterable);
         self.instrument_block(&mut for_loop.body, header_line);
         self.line = saved;
@@ -288,6 +298,10 @@ impl Instrumenter {
                 self.if_expr(inner);
                 self.line = saved;
                 if inner_line != if_line {
+                    // The `if` now stands alone in a block, no longer an `else if`: clippy
+                    // would lint it as such (`option_if_let_else`, with a suggestion that
+                    // moves the mark). Its keyword keeps its place but belongs to the expansion.
+                    inner.if_token.span = Span::call_site().located_at(inner.if_token.span);
                     let slot = self.slot(inner_line);
                     let inner =
                         std::mem::replace(&mut **else_branch, Expr::Verbatim(TokenStream::new()));
