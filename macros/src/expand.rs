@@ -40,6 +40,28 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
         Target::Function(function) => {
             let mut item = function.item;
             if attribute == Attribute::Main {
+                let stacked = match parse::take_stacked_under_main(&mut item.attrs) {
+                    Ok(stacked) => stacked,
+                    Err(error) => return with_item(error, item.into_token_stream()),
+                };
+                if let Some(stacked) = stacked {
+                    // Input:  #[main] #[profile] fn main() { body }
+                    // Output: fn main() { let guard = ReportGuard::new(); site; frame; body }
+                    // The guard is declared first so that it drops last, once the frame has
+                    // counted the call.
+                    let name = stacked
+                        .name
+                        .map_or_else(|| item.sig.ident.to_string(), |name| name.value());
+                    let memory = stacked.memory && item.sig.asyncness.is_none();
+                    instrument(
+                        &mut item,
+                        Measures {
+                            time: stacked.time,
+                            memory,
+                        },
+                        &name,
+                    );
+                }
                 // Input:  fn main() { body }
                 // Output: fn main() { let guard = ReportGuard::new(); body }
                 item.block.stmts.insert(0, emit::report_guard());
@@ -169,13 +191,16 @@ fn instrument_module(module: &mut ItemMod, measures: Measures) {
                 }
             }
             syn::Item::Impl(item_impl) => {
-                let skipped = parse::take_skip(&mut item_impl.attrs);
+                // An `impl` block with its own attribute expands by itself.
+                let skipped = parse::take_skip(&mut item_impl.attrs)
+                    || parse::has_own_attribute(&item_impl.attrs);
                 if !skipped {
                     instrument_impl(item_impl, measures);
                 }
             }
             syn::Item::Mod(inner) => {
-                let skipped = parse::take_skip(&mut inner.attrs);
+                let skipped =
+                    parse::take_skip(&mut inner.attrs) || parse::has_own_attribute(&inner.attrs);
                 if !skipped && inner.content.is_some() {
                     instrument_module(inner, measures);
                 }
