@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     Block, Expr, ExprForLoop, ExprIf, ExprMatch, ExprWhile, ImplItem, ItemFn, ItemImpl, ItemMod,
-    Stmt, parse_quote,
+    ItemTrait, Stmt, TraitItem, parse_quote,
 };
 
 use crate::args;
@@ -49,9 +49,7 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
                     // Output: fn main() { let guard = ReportGuard::new(); site; frame; body }
                     // The guard is declared first so that it drops last, once the frame has
                     // counted the call.
-                    let name = stacked
-                        .name
-                        .map_or_else(|| item.sig.ident.to_string(), |name| name.value());
+                    let name = stacked.name.map(|name| name.value());
                     let memory = stacked.memory && item.sig.asyncness.is_none();
                     instrument(
                         &mut item,
@@ -59,7 +57,7 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
                             time: stacked.time,
                             memory,
                         },
-                        &name,
+                        name.as_deref(),
                     );
                 }
                 // Input:  fn main() { body }
@@ -67,16 +65,14 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
                 item.block.stmts.insert(0, emit::report_guard());
                 return item.into_token_stream();
             }
-            let name = options
-                .name
-                .map_or_else(|| item.sig.ident.to_string(), |name| name.value());
+            let name = options.name.map(|name| name.value());
             instrument(
                 &mut item,
                 Measures {
                     time: function.time,
                     memory: function.memory,
                 },
-                &name,
+                name.as_deref(),
             );
             item.into_token_stream()
         }
@@ -93,7 +89,9 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
 
 /// Input:  fn f(..) -> R { stmt_1; ..; tail }
 /// Output: fn f(..) -> R { site!(..); let frame = Frame::enter(.., first slot); stmt_1; ..; mark(n); tail }
-fn instrument(item: &mut ItemFn, measures: Measures, name: &str) {
+/// `name`: the name given with `name = ".."`; without it, reports read the function's path.
+fn instrument(item: &mut ItemFn, measures: Measures, name: Option<&str>) {
+    let ident = item.sig.ident.to_string();
     let fn_line = line(item.sig.fn_token.span);
     let source = parse::source(item);
     let mut instrumenter = Instrumenter {
@@ -104,7 +102,8 @@ fn instrument(item: &mut ItemFn, measures: Measures, name: &str) {
     // Line 0 as the enclosing line: the body's first statement is marked even on the `fn` line.
     instrumenter.instrument_block(&mut item.block, 0);
     let description = SiteDescription {
-        name,
+        name: name.unwrap_or(&ident),
+        name_given: name.is_some(),
         fn_line,
         source: &source,
         slot_lines: &instrumenter.slot_lines,
@@ -144,13 +143,9 @@ fn wanted(
 }
 
 /// Input:  #[profile] impl Type { fn a(&self) {..} #[hiperf::skip] fn b() {..} }
-/// Output: impl Type { fn a(&self) { probes.. } fn b() {..} }, `a` named `Type::a`.
+/// Output: impl Type { fn a(&self) { probes.. } fn b() {..} }, `a` named `Type::a` (by its
+/// path, read at run time, as a method annotated on its own).
 fn instrument_impl(item_impl: &mut ItemImpl, measures: Measures) {
-    let type_name = match &*item_impl.self_ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
-    .unwrap_or_else(|| item_impl.self_ty.to_token_stream().to_string());
     for impl_item in &mut item_impl.items {
         let ImplItem::Fn(method) = impl_item else {
             continue;
@@ -158,20 +153,49 @@ fn instrument_impl(item_impl: &mut ItemImpl, measures: Measures) {
         let Some(method_measures) = wanted(&mut method.attrs, &method.sig, measures) else {
             continue;
         };
-        let mut function = ItemFn {
-            attrs: std::mem::take(&mut method.attrs),
-            vis: method.vis.clone(),
-            sig: method.sig.clone(),
-            block: Box::new(std::mem::replace(&mut method.block, parse_quote!({}))),
-        };
-        instrument(
-            &mut function,
+        instrument_method(
+            &mut method.attrs,
+            &mut method.sig,
+            &mut method.block,
             method_measures,
-            &format!("{type_name}::{}", method.sig.ident),
         );
-        method.attrs = function.attrs;
-        method.block = *function.block;
     }
+}
+
+/// Input:  #[profile] mod m { trait T { fn provided(&self) {..} fn required(&self); } }
+/// Output: the provided (default) methods instrumented, named `T::provided`.
+fn instrument_trait(item_trait: &mut ItemTrait, measures: Measures) {
+    for trait_item in &mut item_trait.items {
+        let TraitItem::Fn(method) = trait_item else {
+            continue;
+        };
+        let Some(block) = &mut method.default else {
+            continue;
+        };
+        let Some(method_measures) = wanted(&mut method.attrs, &method.sig, measures) else {
+            continue;
+        };
+        instrument_method(&mut method.attrs, &mut method.sig, block, method_measures);
+    }
+}
+
+/// Instruments a method (of an `impl` block, or a trait's default) as a function.
+fn instrument_method(
+    attrs: &mut Vec<syn::Attribute>,
+    sig: &mut syn::Signature,
+    block: &mut Block,
+    measures: Measures,
+) {
+    let mut function = ItemFn {
+        attrs: std::mem::take(attrs),
+        vis: syn::Visibility::Inherited,
+        sig: sig.clone(),
+        block: Box::new(std::mem::replace(block, parse_quote!({}))),
+    };
+    instrument(&mut function, measures, None);
+    *attrs = function.attrs;
+    *sig = function.sig;
+    *block = *function.block;
 }
 
 /// Input:  #[profile] mod m { fn f() {..} impl T {..} mod inner {..} }
@@ -186,8 +210,7 @@ fn instrument_module(module: &mut ItemMod, measures: Measures) {
                 if let Some(function_measures) =
                     wanted(&mut function.attrs, &function.sig, measures)
                 {
-                    let name = function.sig.ident.to_string();
-                    instrument(function, function_measures, &name);
+                    instrument(function, function_measures, None);
                 }
             }
             syn::Item::Impl(item_impl) => {
@@ -196,6 +219,12 @@ fn instrument_module(module: &mut ItemMod, measures: Measures) {
                     || parse::has_own_attribute(&item_impl.attrs);
                 if !skipped {
                     instrument_impl(item_impl, measures);
+                }
+            }
+            syn::Item::Trait(item_trait) => {
+                let skipped = parse::take_skip(&mut item_trait.attrs);
+                if !skipped {
+                    instrument_trait(item_trait, measures);
                 }
             }
             syn::Item::Mod(inner) => {
