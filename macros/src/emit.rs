@@ -84,7 +84,10 @@ pub struct Measures {
 
 /// Everything the prologue needs to describe the function.
 pub struct SiteDescription<'a> {
+    /// The function's identifier, or the name given with `name = ".."`.
     pub name: &'a str,
+    /// Whether `name` was given: else reports name the function by its path, read at run time.
+    pub name_given: bool,
     pub fn_line: u32,
     pub source: &'a Source,
     pub slot_lines: &'a [u32],
@@ -112,9 +115,26 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
         (false, false, true) => quote! { ::hiperf::__private::MemoryFrame },
         (false, _, _) => quote! { ::hiperf::__private::TimeMemoryFrame },
     };
+    let path_name = Ident::new("__hiperf_path", Span::mixed_site());
+    // A function item nested in the annotated one: its type's name is the annotated
+    // function's path as the compiler sees it, `impl` and trait included, which an attribute
+    // on a method cannot see. Not generic, so every instantiation shares it.
+    let (path_fn, path): (Option<Stmt>, TokenStream) = if site.name_given {
+        (None, quote! { ::hiperf::__private::Option::None })
+    } else {
+        (
+            Some(parse_quote! {
+                fn #path_name() -> &'static str {
+                    ::hiperf::__private::type_name_of_val(&#path_name)
+                }
+            }),
+            quote! { ::hiperf::__private::Option::Some(#path_name) },
+        )
+    };
     let declaration: Stmt = parse_quote! {
         ::hiperf::__private::site!(#site_name, #cell_name, ::hiperf::__private::SiteInfo {
             name: #name,
+            path: #path,
             module_path: ::hiperf::__private::module_path!(),
             file: ::hiperf::__private::file!(),
             line: #fn_line,
@@ -128,7 +148,7 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
     let enter: Stmt = parse_quote! {
         let #frame = #frame_type::enter(&#site_name, &#cell_name, #first_slot);
     };
-    vec![declaration, enter]
+    path_fn.into_iter().chain([declaration, enter]).collect()
 }
 
 /// The statement `#[hiperf::main]` places first in `main`.

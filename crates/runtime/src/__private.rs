@@ -1,5 +1,7 @@
 //! Names the generated code uses. Not public API: no stability promise.
 
+pub use core::any::type_name_of_val;
+pub use core::option::Option;
 pub use core::{file, module_path};
 pub use std::thread_local;
 

@@ -342,7 +342,7 @@ fn function(
         }
     }
     FunctionProfile {
-        name: info.name.to_string(),
+        name: info.qualified_name(),
         module_path: info.module_path.to_string(),
         file: info.file.to_string(),
         line: info.line,
@@ -420,6 +420,7 @@ impl MemoryTotals {
 
 static CALIBRATION_SITE: Site = Site::new(SiteInfo {
     name: "hiperf-calibration",
+    path: None,
     module_path: module_path!(),
     file: file!(),
     line: 0,
