@@ -258,3 +258,47 @@ fn async_bodies_keep_their_returns_and_borrows() {
     assert_eq!(common::hits(parses, "Ok(number)"), 1);
     assert_eq!(function(&profile, "Named::name_mut").calls, 1);
 }
+
+#[hiperf::profile]
+async fn cancelled() {
+    YieldOnce(false).await;
+    unreachable!("dropped while suspended");
+}
+
+#[hiperf::profile]
+fn polls_once_then_hands_over() -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    let mut future: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(cancelled());
+    let waker = std::task::Waker::noop();
+    assert!(
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(waker))
+            .is_pending()
+    );
+    future
+}
+
+/// A call dropped while suspended (cancelled) ended: it is counted once, on the path it ran
+/// on, whichever thread drops it.
+#[test]
+fn a_cancelled_call_counts_once_on_its_path() {
+    let _exclusive = common::exclusive();
+    let here = polls_once_then_hands_over();
+    drop(here);
+    let elsewhere = polls_once_then_hands_over();
+    std::thread::spawn(move || drop(elsewhere)).join().unwrap();
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = hiperf::take(Default::default());
+    let figures = function(&profile, "cancelled");
+    assert_eq!((figures.calls, figures.primitive_calls), (2, 2));
+    let paths = named_paths(&profile);
+    assert_eq!(
+        paths[&vec!["polls_once_then_hands_over", "cancelled"]].calls,
+        2,
+        "{:?}",
+        paths.keys()
+    );
+    assert!(!paths.contains_key(&vec!["cancelled"]));
+}
