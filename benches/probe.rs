@@ -89,11 +89,41 @@ fn per_call(c: &mut Criterion) {
     group.finish();
 }
 
+/// The counting allocator, called directly (see `allocator`).
+static COUNTING: hiperf::Alloc = hiperf::Alloc::system();
+
+/// One alloc+free pair of 64 + `index % 8` bytes through the counting allocator.
+#[inline(always)]
+fn counting_pair(index: usize) {
+    use std::alloc::{GlobalAlloc, Layout};
+    let layout = Layout::from_size_align(64 + (index & 7), 8).unwrap();
+    // SAFETY: a non-zero layout, freed with the same layout.
+    unsafe {
+        let pointer = COUNTING.alloc(black_box(layout));
+        COUNTING.dealloc(black_box(pointer), layout);
+    }
+}
+
+/// `iters` pairs timed on a thread started for them (whose first pair claims its heap slot).
+fn pairs_on_a_new_thread(iters: u64) -> std::time::Duration {
+    std::thread::spawn(move || {
+        counting_pair(0);
+        let start = std::time::Instant::now();
+        for index in 0..iters as usize {
+            counting_pair(index);
+        }
+        start.elapsed()
+    })
+    .join()
+    .unwrap()
+}
+
 /// One alloc+free pair through each allocator, called directly (a binary has one global
 /// allocator; calling the wrappers through `GlobalAlloc` measures each in the same process).
+/// Then the counting pair on a new thread, before and after 10^5 threads that used the
+/// allocator and exited: the cost must not grow with the threads over the process's life.
 fn allocator(c: &mut Criterion) {
     use std::alloc::{GlobalAlloc, Layout, System};
-    static COUNTING: hiperf::Alloc = hiperf::Alloc::system();
     let layouts: Vec<Layout> = (64..72)
         .map(|size| Layout::from_size_align(size, 8).unwrap())
         .collect();
@@ -119,6 +149,18 @@ fn allocator(c: &mut Criterion) {
                 COUNTING.dealloc(black_box(pointer), layouts[index]);
             }
         })
+    });
+    group.bench_function("hiperf_alloc_pair_new_thread", |b| {
+        b.iter_custom(pairs_on_a_new_thread)
+    });
+    group.bench_function("hiperf_alloc_pair_new_thread_after_100k_threads", |b| {
+        static SPAWNED: std::sync::Once = std::sync::Once::new();
+        SPAWNED.call_once(|| {
+            for _ in 0..100_000 {
+                std::thread::spawn(|| counting_pair(1)).join().unwrap();
+            }
+        });
+        b.iter_custom(pairs_on_a_new_thread)
     });
     group.finish();
 }

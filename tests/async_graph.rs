@@ -199,3 +199,106 @@ fn async_and_sync_calls_interleave_in_one_call_tree() {
         root.total_ns
     );
 }
+
+#[hiperf::profile]
+async fn parses(text: &str) -> Result<u32, Box<dyn std::error::Error>> {
+    let number: u32 = text.parse()?;
+    if number == 0 {
+        return Err("zero".into());
+    }
+    YieldOnce(false).await;
+    Ok(number)
+}
+
+struct Named {
+    name: String,
+}
+
+#[hiperf::profile]
+impl Named {
+    async fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+
+    async fn into_name(self) -> impl std::fmt::Display {
+        self.name
+    }
+}
+
+/// `?`, early returns, borrowed returns from `&self` and `&mut self`, `impl Trait` returns:
+/// the body keeps its types, returns and borrows inside the call's future.
+#[test]
+fn async_bodies_keep_their_returns_and_borrows() {
+    let _exclusive = common::exclusive();
+    let run = |future| common::block_on(future, Duration::ZERO);
+    assert_eq!(run(Box::pin(parses("12"))).unwrap(), 12);
+    assert!(run(Box::pin(parses("0"))).is_err());
+    assert!(run(Box::pin(parses("x"))).is_err());
+    let mut named = Named {
+        name: "a".to_string(),
+    };
+    assert_eq!(common::block_on(named.name(), Duration::ZERO), "a");
+    common::block_on(named.name_mut(), Duration::ZERO).push('b');
+    assert_eq!(
+        common::block_on(named.into_name(), Duration::ZERO).to_string(),
+        "ab"
+    );
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = hiperf::take(Default::default());
+    let parses = function(&profile, "parses");
+    assert_eq!((parses.calls, parses.primitive_calls), (3, 3));
+    assert_eq!(common::hits(parses, "let number: u32 = text.parse()?;"), 3);
+    assert_eq!(common::hits(parses, "return Err(\"zero\".into());"), 1);
+    assert_eq!(common::hits(parses, "Ok(number)"), 1);
+    assert_eq!(function(&profile, "Named::name_mut").calls, 1);
+}
+
+#[hiperf::profile]
+async fn cancelled() {
+    YieldOnce(false).await;
+    unreachable!("dropped while suspended");
+}
+
+#[hiperf::profile]
+fn polls_once_then_hands_over() -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    let mut future: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(cancelled());
+    let waker = std::task::Waker::noop();
+    assert!(
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(waker))
+            .is_pending()
+    );
+    future
+}
+
+/// A call dropped while suspended (cancelled) ended: it is counted once, on the path it ran
+/// on, whichever thread drops it.
+#[test]
+fn a_cancelled_call_counts_once_on_its_path() {
+    let _exclusive = common::exclusive();
+    let here = polls_once_then_hands_over();
+    drop(here);
+    let elsewhere = polls_once_then_hands_over();
+    std::thread::spawn(move || drop(elsewhere)).join().unwrap();
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = hiperf::take(Default::default());
+    let figures = function(&profile, "cancelled");
+    assert_eq!((figures.calls, figures.primitive_calls), (2, 2));
+    let paths = named_paths(&profile);
+    assert_eq!(
+        paths[&vec!["polls_once_then_hands_over", "cancelled"]].calls,
+        2,
+        "{:?}",
+        paths.keys()
+    );
+    assert!(!paths.contains_key(&vec!["cancelled"]));
+}
