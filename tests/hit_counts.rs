@@ -233,3 +233,33 @@ fn the_name_option_replaces_the_name_in_reports() {
         assert_eq!(function("renamed_for_reports").calls, 1);
     }
 }
+
+#[rustfmt::skip]
+#[hiperf::profile]
+fn loops_as_match_arms(values: &[Option<u32>]) -> u32 {
+    let mut total = 0;
+    for value in values {
+        match value {
+            Some(n) => for i in 0..*n {
+                total += i;
+            },
+            None => while total < 100 {
+                total += 50;
+            },
+        }
+    }
+    total
+}
+
+#[test]
+fn a_loop_that_is_a_whole_match_arm_counts_its_header_like_a_statement() {
+    assert_eq!(loops_as_match_arms(&[Some(3), None]), 103);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = function("loops_as_match_arms");
+    assert_eq!(hits(&profile, "Some(n) => for i in 0..*n"), 4);
+    assert_eq!(hits(&profile, "total += i;"), 3);
+    assert_eq!(hits(&profile, "None => while total < 100"), 3);
+    assert_eq!(hits(&profile, "total += 50;"), 2);
+}

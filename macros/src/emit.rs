@@ -21,6 +21,10 @@ pub fn marked_slot(statement: &Stmt) -> Option<u32> {
     let Stmt::Expr(Expr::Call(call), Some(_)) = statement else {
         return None;
     };
+    // A mark under `#[cfg]` may not exist: it cannot be folded into the entry.
+    if !call.attrs.is_empty() {
+        return None;
+    }
     let Expr::Path(path) = &*call.func else {
         return None;
     };

@@ -272,12 +272,19 @@ impl Instrumenter {
                 block.stmts.push(statement);
                 continue;
             }
-            let statement_line = line(statement.span());
+            let (statement_line, cfgs) = parse::statement_start(&statement);
             let marks_itself =
                 matches!(statement, Stmt::Expr(Expr::ForLoop(_) | Expr::While(_), _));
             if !marks_itself && statement_line != previous_line {
+                // Input:  #[cfg(c)] #[allow(l)] stmt;
+                // Output: #[cfg(c)] mark(k); #[cfg(c)] #[allow(l)] stmt;
+                // The mark is on the statement's own line and goes where its `cfg` sends it.
                 let slot = self.slot(statement_line);
-                block.stmts.push(emit::mark(slot));
+                let mut mark = emit::mark(slot);
+                if let Stmt::Expr(Expr::Call(call), _) = &mut mark {
+                    call.attrs = cfgs;
+                }
+                block.stmts.push(mark);
             }
             let saved = std::mem::replace(&mut self.line, statement_line);
             self.visit_stmt_mut(&mut statement);
@@ -384,8 +391,10 @@ impl Instrumenter {
                     self.instrument_block(&mut block.block, match_line);
                 }
                 body => {
+                    // A loop marks its own header on every evaluation, the first included.
+                    let marks_itself = matches!(body, Expr::ForLoop(_) | Expr::While(_));
                     self.visit_expr_mut(body);
-                    if body_line != match_line {
+                    if !marks_itself && body_line != match_line {
                         let slot = self.slot(body_line);
                         let body = std::mem::replace(body, Expr::Verbatim(TokenStream::new()));
                         *arm.body = emit::marked(slot, body);
