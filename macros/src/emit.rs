@@ -61,12 +61,13 @@ pub fn marked(slot: u32, expr: Expr) -> Expr {
     parse_quote! { { #mark #expr } }
 }
 
-/// A `for` loop's iterable, wrapped so that every `next()` marks the loop's line.
+/// A `for` loop's iterable, wrapped so that every `next()` marks the loop's line; the first
+/// hit is counted before the iterable is evaluated, which may leave the function (`?`).
 pub fn mark_iter(slot: u32, iterable: Expr) -> Expr {
     let frame = frame();
     let slot = slot_literal(slot);
     parse_quote! {
-        ::hiperf::__private::MarkIter::new(::hiperf::__private::Probe::switch(&#frame, #slot), #slot, #iterable)
+        ::hiperf::__private::MarkIter::new(::hiperf::__private::Probe::start_header(&#frame, #slot), #slot, #iterable)
     }
 }
 

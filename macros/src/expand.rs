@@ -295,7 +295,7 @@ impl Instrumenter {
     }
 
     /// Input:  for pat in iterable { body }
-    /// Output: for pat in MarkIter::new(switch(&frame, k), k, iterable) { marked body }
+    /// Output: for pat in MarkIter::new(start_header(&frame, k), k, iterable) { marked body }
     fn for_loop(&mut self, for_loop: &mut ExprForLoop) {
         let header_line = line(for_loop.for_token.span);
         let slot = self.slot(header_line);
