@@ -1,6 +1,11 @@
 //! A statement with outer attributes is hit on its own line, not on its attributes' line, and
 //! a statement that `#[cfg]` removes is never hit.
 
+#![deny(warnings)]
+#![warn(clippy::pedantic, clippy::nursery)]
+// Small functions that could be `const` without the attribute, which cannot be on a `const fn`.
+#![allow(clippy::missing_const_for_fn)]
+
 mod common;
 
 use common::{function, line};

@@ -156,6 +156,17 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
     path_fn.into_iter().chain([declaration, enter]).collect()
 }
 
+/// `let [mut] ident = ident;`: an argument moved into a local of the instrumented body.
+/// clippy's `redundant_locals` is right in general and wrong here: the move changes where the
+/// argument drops.
+pub fn rebinding(ident: &Ident, mutable: bool) -> Stmt {
+    let mutability = mutable.then(|| quote! { mut });
+    parse_quote! {
+        #[allow(clippy::redundant_locals)]
+        let #mutability #ident = #ident;
+    }
+}
+
 /// The statement `#[hiperf::main]` places first in `main`.
 pub fn report_guard() -> Stmt {
     let guard = Ident::new("__hiperf_report", Span::mixed_site());

@@ -62,7 +62,8 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
                 }
                 // Input:  fn main() { body }
                 // Output: fn main() { let guard = ReportGuard::new(); body }
-                item.block.stmts.insert(0, emit::report_guard());
+                let start = leading_items(&item.block);
+                item.block.stmts.insert(start, emit::report_guard());
                 return item.into_token_stream();
             }
             let name = options.name.map(|name| name.value());
@@ -110,18 +111,92 @@ fn instrument(item: &mut ItemFn, measures: Measures, name: Option<&str>) {
         is_async: item.sig.asyncness.is_some(),
         measures,
     };
+    let start = leading_items(&item.block);
     // The entry reads the clock for the first mark too: drop that mark and let it start the line.
     let first_slot = item
         .block
         .stmts
-        .first()
+        .get(start)
         .and_then(emit::marked_slot)
         .unwrap_or(0);
     if first_slot != 0 {
-        item.block.stmts.remove(0);
+        item.block.stmts.remove(start);
     }
-    let prologue = emit::prologue(&description, first_slot);
-    item.block.stmts.splice(0..0, prologue);
+    let mut prologue = emit::prologue(&description, first_slot);
+    if measures.memory && item.sig.asyncness.is_none() {
+        prologue.extend(rebind_owned_arguments(&mut item.sig));
+    }
+    item.block.stmts.splice(start..start, prologue);
+}
+
+/// How many items open the block: generated statements go after them, so that an item the
+/// user put first does not come after a `let` (clippy's `items_after_statements`). Items are
+/// visible in the whole block wherever they stand.
+fn leading_items(block: &Block) -> usize {
+    block
+        .stmts
+        .iter()
+        .take_while(|statement| matches!(statement, Stmt::Item(_)))
+        .count()
+}
+
+/// Input:  fn f(mut a: Vec<u8>, (b, c): (Vec<u8>, Vec<u8>), d: &[u8]) { body }
+/// Output: fn f(a: Vec<u8>, (b, c): (Vec<u8>, Vec<u8>), d: &[u8]) {
+///             prologue; let mut a = a; let b = b; let c = c; body }
+/// Arguments drop after the body's frame, so the memory they free would be charged to the
+/// caller's line; moved into locals declared after the frame, they drop inside it, charged
+/// to the function's last line as a `drop(a)` there would be. Not rebound: `self`,
+/// references (they free nothing), `ref` bindings, `_`, and arguments with attributes.
+fn rebind_owned_arguments(sig: &mut syn::Signature) -> Vec<Stmt> {
+    let mut bindings = Vec::new();
+    for argument in &mut sig.inputs {
+        let syn::FnArg::Typed(typed) = argument else {
+            continue;
+        };
+        if !typed.attrs.is_empty() || matches!(&*typed.ty, syn::Type::Reference(_)) {
+            continue;
+        }
+        collect_bindings(&mut typed.pat, &mut bindings);
+    }
+    bindings
+        .into_iter()
+        .map(|(ident, mutability)| emit::rebinding(&ident, mutability))
+        .collect()
+}
+
+/// Every by-value identifier bound by `pattern`, its `mut` moved out to the rebinding.
+fn collect_bindings(pattern: &mut syn::Pat, bindings: &mut Vec<(syn::Ident, bool)>) {
+    match pattern {
+        syn::Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
+            if binding.ident == "self" {
+                return;
+            }
+            let mutable = binding.mutability.take().is_some();
+            bindings.push((binding.ident.clone(), mutable));
+        }
+        syn::Pat::Tuple(tuple) => {
+            for element in &mut tuple.elems {
+                collect_bindings(element, bindings);
+            }
+        }
+        syn::Pat::TupleStruct(tuple) => {
+            for element in &mut tuple.elems {
+                collect_bindings(element, bindings);
+            }
+        }
+        syn::Pat::Struct(structure) => {
+            for field in &mut structure.fields {
+                collect_bindings(&mut field.pat, bindings);
+            }
+        }
+        syn::Pat::Slice(slice) => {
+            for element in &mut slice.elems {
+                collect_bindings(element, bindings);
+            }
+        }
+        syn::Pat::Paren(paren) => collect_bindings(&mut paren.pat, bindings),
+        _ => {}
+    }
 }
 
 /// Whether a function inside an annotated `impl` block or module is instrumented: not when
