@@ -66,6 +66,19 @@ fn if_let_chain(values: &[Option<u32>], flag: bool) -> u32 {
     total
 }
 
+/// A `match` on an `Option` whose arms are expressions on lines of their own.
+#[hiperf::profile]
+fn option_match(values: &[Option<u32>]) -> u32 {
+    let mut total = 100;
+    for value in values {
+        match value {
+            Some(inner) => total += inner,
+            None => total -= 1,
+        }
+    }
+    total
+}
+
 /// An owned argument, moved into the body when memory is measured (`redundant_locals`).
 #[hiperf::memit]
 fn consumes(mut values: Vec<u64>) -> u64 {
@@ -87,6 +100,7 @@ impl Meter {
 #[test]
 fn the_shapes_compute_what_they_did() {
     assert_eq!(consumes(vec![1, 2]), 4);
+    assert_eq!(option_match(&[Some(2), None]), 101);
     assert_eq!(Meter.read(2), 5);
     assert_eq!(struct_literal_iterable(4), 6);
     assert_eq!(two_arm_match(&[Shape::Circle(2), Shape::Square(5)]), 15);

@@ -455,6 +455,7 @@ impl Instrumenter {
     fn match_expr(&mut self, match_expr: &mut ExprMatch) {
         let match_line = line(match_expr.match_token.span);
         self.visit_expr_mut(&mut match_expr.expr);
+        let mut wrapped_an_arm = false;
         for arm in &mut match_expr.arms {
             if let Some((_, guard)) = &mut arm.guard {
                 self.visit_expr_mut(guard);
@@ -473,10 +474,17 @@ impl Instrumenter {
                         let slot = self.slot(body_line);
                         let body = std::mem::replace(body, Expr::Verbatim(TokenStream::new()));
                         *arm.body = emit::marked(slot, body);
+                        wrapped_an_arm = true;
                     }
                 }
             }
             self.line = saved;
+        }
+        if wrapped_an_arm {
+            // Arms the user wrote as expressions are blocks now: clippy would judge the new
+            // shape (`option_if_let_else` with a suggestion that moves the marks). The
+            // keyword keeps its place but belongs to the expansion.
+            match_expr.match_token.span = Span::call_site().located_at(match_expr.match_token.span);
         }
     }
 }
