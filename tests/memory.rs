@@ -273,8 +273,25 @@ fn consumes_mutably_and_by_pattern(
     length
 }
 
+#[hiperf::memit]
+fn consumes_in_the_tail(values: Vec<u64>) -> usize {
+    values.len()
+}
+
+/// A tail whose temporary borrows the argument: in edition 2021 a rebound argument would
+/// drop before that temporary, so it is left where it is (compiles, as without hiperf).
+#[hiperf::memit]
+fn borrows_in_the_tail(cell: std::cell::RefCell<Vec<u64>>) -> usize {
+    cell.borrow().len()
+}
+
 #[test]
 fn memory_freed_by_dropping_an_owned_argument_is_the_functions() {
+    assert_eq!(consumes_in_the_tail(vec![0; 1000]), 1000);
+    assert_eq!(
+        borrows_in_the_tail(std::cell::RefCell::new(vec![0; 10])),
+        10
+    );
     assert_eq!(consumes(vec![0; 1000]), 1000);
     assert_eq!(drops_explicitly(vec![0; 1000]), 1000);
     let borrowed = vec![0_u64; 10];
@@ -295,4 +312,8 @@ fn memory_freed_by_dropping_an_owned_argument_is_the_functions() {
     assert_eq!(function("consumes").memory.unwrap().increment_bytes, -8000);
     let call = function("consumes_mutably_and_by_pattern").memory.unwrap();
     assert_eq!(call.increment_bytes, -8000 - 800 - 1600);
+    assert_eq!(
+        memory_of("consumes_in_the_tail", "values.len()").increment_bytes,
+        -8000
+    );
 }

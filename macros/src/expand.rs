@@ -123,7 +123,11 @@ fn instrument(item: &mut ItemFn, measures: Measures, name: Option<&str>) {
         item.block.stmts.remove(start);
     }
     let mut prologue = emit::prologue(&description, first_slot);
-    if measures.memory && item.sig.asyncness.is_none() {
+    let tail_holds_no_temporary = match item.block.stmts.last() {
+        Some(Stmt::Expr(tail, None)) => holds_no_temporary(tail),
+        _ => true,
+    };
+    if measures.memory && item.sig.asyncness.is_none() && tail_holds_no_temporary {
         prologue.extend(rebind_owned_arguments(&mut item.sig));
     }
     item.block.stmts.splice(start..start, prologue);
@@ -162,6 +166,67 @@ fn rebind_owned_arguments(sig: &mut syn::Signature) -> Vec<Stmt> {
         .into_iter()
         .map(|(ident, mutability)| emit::rebinding(&ident, mutability))
         .collect()
+}
+
+/// Whether evaluating `expr` as the body's tail creates no temporary that could outlive a
+/// local: in edition 2021 the tail's temporaries drop after the body's locals, so a
+/// temporary borrowing a rebound argument (`cell.borrow().len()`) would not compile. A method
+/// call counts only on a place (`values.len()`), a comparison only between places; calls,
+/// blocks, macros and the rest may hold one, and then arguments are left where they are.
+fn holds_no_temporary(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Field(field) => holds_no_temporary(&field.base),
+        Expr::Index(index) => holds_no_temporary(&index.expr) && holds_no_temporary(&index.index),
+        Expr::Paren(paren) => holds_no_temporary(&paren.expr),
+        Expr::Group(group) => holds_no_temporary(&group.expr),
+        Expr::Reference(reference) => is_place(&reference.expr),
+        Expr::Cast(cast) => holds_no_temporary(&cast.expr),
+        Expr::Unary(unary) => holds_no_temporary(&unary.expr),
+        Expr::Tuple(tuple) => tuple.elems.iter().all(holds_no_temporary),
+        Expr::Array(array) => array.elems.iter().all(holds_no_temporary),
+        Expr::Struct(structure) => {
+            structure
+                .fields
+                .iter()
+                .all(|field| holds_no_temporary(&field.expr))
+                && structure.rest.as_deref().is_none_or(holds_no_temporary)
+        }
+        Expr::Binary(binary) => {
+            use syn::BinOp::{Eq, Ge, Gt, Le, Lt, Ne};
+            // Comparisons take their operands by reference.
+            let by_reference = matches!(binary.op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_));
+            if by_reference {
+                is_place_or_literal(&binary.left) && is_place_or_literal(&binary.right)
+            } else {
+                holds_no_temporary(&binary.left) && holds_no_temporary(&binary.right)
+            }
+        }
+        Expr::MethodCall(call) => {
+            is_place(&call.receiver) && call.args.iter().all(holds_no_temporary)
+        }
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Path(_)) && call.args.iter().all(holds_no_temporary)
+        }
+        _ => false,
+    }
+}
+
+/// A place expression: a path, or a field, index or dereference of a place.
+fn is_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(_) => true,
+        Expr::Field(field) => is_place(&field.base),
+        Expr::Index(index) => is_place(&index.expr) && holds_no_temporary(&index.index),
+        Expr::Paren(paren) => is_place(&paren.expr),
+        Expr::Group(group) => is_place(&group.expr),
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)) && is_place(&unary.expr),
+        _ => false,
+    }
+}
+
+fn is_place_or_literal(expr: &Expr) -> bool {
+    matches!(expr, Expr::Lit(_)) || is_place(expr)
 }
 
 /// Every by-value identifier bound by `pattern`, its `mut` moved out to the rebinding.
