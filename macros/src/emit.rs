@@ -71,15 +71,6 @@ pub fn mark_iter(slot: u32, iterable: Expr) -> Expr {
     }
 }
 
-/// `TimedAwait::new(&frame, IntoFuture::into_future(base))`: the future an `.await` of an
-/// `async fn` waits for, timed while it keeps the function suspended.
-pub fn timed_await(base: Expr) -> Expr {
-    let frame = frame();
-    parse_quote! {
-        ::hiperf::__private::TimedAwait::new(&#frame, ::hiperf::__private::IntoFuture::into_future(#base))
-    }
-}
-
 /// What the probe records.
 #[derive(Clone, Copy)]
 pub struct Measures {
@@ -100,11 +91,10 @@ pub struct SiteDescription<'a> {
     pub measures: Measures,
 }
 
-/// The statements placed before the body: the site, its registration and the frame.
-pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
+/// The site's static, its per-thread block cell and its registration.
+fn declaration(site: &SiteDescription) -> Vec<Stmt> {
     let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
     let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
-    let frame = frame();
     let name = site.name;
     let fn_line = site.fn_line;
     let first_line = site.source.first_line;
@@ -113,13 +103,6 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
     let is_async = site.is_async;
     let time = site.measures.time;
     let memory = site.measures.memory;
-    let first_slot = slot_literal(first_slot);
-    let frame_type: TokenStream = match (is_async, time, memory) {
-        (true, _, _) => quote! { ::hiperf::__private::AsyncFrame },
-        (false, true, false) => quote! { ::hiperf::__private::TimeFrame },
-        (false, false, true) => quote! { ::hiperf::__private::MemoryFrame },
-        (false, _, _) => quote! { ::hiperf::__private::TimeMemoryFrame },
-    };
     let path_name = Ident::new("__hiperf_path", Span::mixed_site());
     // A function item nested in the annotated one: its type's name is the annotated
     // function's path as the compiler sees it, `impl` and trait included, which an attribute
@@ -150,10 +133,48 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
             measures: ::hiperf::__private::Measures { time: #time, memory: #memory },
         });
     };
+    path_fn.into_iter().chain([declaration]).collect()
+}
+
+/// The statements placed before the body: the site, its registration and the frame.
+pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
+    let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
+    let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
+    let frame = frame();
+    let first_slot = slot_literal(first_slot);
+    let frame_type: TokenStream = match (site.measures.time, site.measures.memory) {
+        (true, false) => quote! { ::hiperf::__private::TimeFrame },
+        (false, true) => quote! { ::hiperf::__private::MemoryFrame },
+        _ => quote! { ::hiperf::__private::TimeMemoryFrame },
+    };
     let enter: Stmt = parse_quote! {
         let #frame = #frame_type::enter(&#site_name, &#cell_name, #first_slot);
     };
-    path_fn.into_iter().chain([declaration, enter]).collect()
+    let mut statements = declaration(site);
+    statements.push(enter);
+    statements
+}
+
+/// The body of an `async fn`: the site, then the body as a future wrapped in the call's probe,
+/// which enters the call tree at each poll; the body's marks write to the call being polled.
+///
+/// Input:  async fn f(..) -> R { stmts }
+/// Output: async fn f(..) -> R { site!(..); AsyncCall::new(&SITE, &CELL, first slot,
+///             async move { let frame = AsyncFrame; stmts }).await }
+pub fn async_body(site: &SiteDescription, first_slot: u32, body: Vec<Stmt>) -> Vec<Stmt> {
+    let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
+    let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
+    let frame = frame();
+    let first_slot = slot_literal(first_slot);
+    let call: Expr = parse_quote! {
+        ::hiperf::__private::AsyncCall::new(&#site_name, &#cell_name, #first_slot, async move {
+            let #frame = ::hiperf::__private::AsyncFrame;
+            #(#body)*
+        }).await
+    };
+    let mut statements = declaration(site);
+    statements.push(Stmt::Expr(call, None));
+    statements
 }
 
 /// `let [mut] ident = ident;`: an argument moved into a local of the instrumented body.

@@ -98,7 +98,6 @@ fn instrument(item: &mut ItemFn, measures: Measures, name: Option<&str>) {
     let mut instrumenter = Instrumenter {
         slot_lines: vec![fn_line],
         line: fn_line,
-        times_awaits: item.sig.asyncness.is_some() && measures.time,
     };
     // Line 0 as the enclosing line: the body's first statement is marked even on the `fn` line.
     instrumenter.instrument_block(&mut item.block, 0);
@@ -122,8 +121,17 @@ fn instrument(item: &mut ItemFn, measures: Measures, name: Option<&str>) {
     if first_slot != 0 {
         item.block.stmts.remove(start);
     }
+    if description.is_async {
+        // Input:  async fn f() { item; stmts }
+        // Output: async fn f() { item; site; AsyncCall::new(.., async move { frame; stmts }).await }
+        let body = item.block.stmts.split_off(start);
+        item.block
+            .stmts
+            .extend(emit::async_body(&description, first_slot, body));
+        return;
+    }
     let mut prologue = emit::prologue(&description, first_slot);
-    if measures.memory && item.sig.asyncness.is_none() {
+    if measures.memory {
         prologue.extend(arguments::rebind_owned(&mut item.sig, &item.block));
     }
     item.block.stmts.splice(start..start, prologue);
@@ -266,8 +274,6 @@ struct Instrumenter {
     slot_lines: Vec<u32>,
     /// The line of the statement being visited: nested blocks do not mark it again.
     line: u32,
-    /// In an `async fn`: time each `.await`'s suspension apart from the line's polled time.
-    times_awaits: bool,
 }
 
 impl Instrumenter {
@@ -446,14 +452,6 @@ impl VisitMut for Instrumenter {
             Expr::While(while_loop) => *expr = self.while_loop(while_loop),
             Expr::If(if_expr) => self.if_expr(if_expr),
             Expr::Match(match_expr) => self.match_expr(match_expr),
-            // Input:  base.await
-            // Output: TimedAwait::new(&frame, IntoFuture::into_future(base)).await
-            Expr::Await(await_expr) if self.times_awaits => {
-                self.visit_expr_mut(&mut await_expr.base);
-                let base =
-                    std::mem::replace(&mut *await_expr.base, Expr::Verbatim(TokenStream::new()));
-                *await_expr.base = emit::timed_await(base);
-            }
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }

@@ -7,14 +7,11 @@ pub use std::thread_local;
 
 pub use inventory;
 
+pub use crate::future::{AsyncCall, AsyncFrame};
 pub use crate::lines::BlockCell;
 pub use crate::memit::MemitStart;
 pub use crate::output::ReportGuard;
-pub use core::future::IntoFuture;
-
-pub use crate::probe::{
-    AsyncFrame, Frame, MarkIter, MemoryFrame, Probe, TimeFrame, TimeMemoryFrame, TimedAwait,
-};
+pub use crate::probe::{Frame, MarkIter, MemoryFrame, Probe, TimeFrame, TimeMemoryFrame};
 pub use crate::registry::{Measures, Site, SiteInfo, SiteRef};
 
 /// Declares an annotated function's site, its per-thread block cell, and registers the site.

@@ -13,6 +13,7 @@
 pub mod alloc;
 pub mod calls;
 pub mod clock;
+pub mod future;
 pub mod graph;
 pub mod lines;
 pub mod memit;
