@@ -233,3 +233,68 @@ fn the_name_option_replaces_the_name_in_reports() {
         assert_eq!(function("renamed_for_reports").calls, 1);
     }
 }
+
+#[rustfmt::skip]
+#[hiperf::profile]
+fn loops_as_match_arms(values: &[Option<u32>]) -> u32 {
+    let mut total = 0;
+    for value in values {
+        match value {
+            Some(n) => for i in 0..*n {
+                total += i;
+            },
+            None => while total < 100 {
+                total += 50;
+            },
+        }
+    }
+    total
+}
+
+#[test]
+fn a_loop_that_is_a_whole_match_arm_counts_its_header_like_a_statement() {
+    assert_eq!(loops_as_match_arms(&[Some(3), None]), 103);
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = function("loops_as_match_arms");
+    assert_eq!(hits(&profile, "Some(n) => for i in 0..*n"), 4);
+    assert_eq!(hits(&profile, "total += i;"), 3);
+    assert_eq!(hits(&profile, "None => while total < 100"), 3);
+    assert_eq!(hits(&profile, "total += 50;"), 2);
+}
+
+fn parse_list(text: &str) -> Result<Vec<u32>, std::num::ParseIntError> {
+    text.split(',').map(str::parse).collect()
+}
+
+#[hiperf::profile]
+fn sum_parsed(text: &str) -> Result<u32, std::num::ParseIntError> {
+    let mut total = 0;
+    for value in parse_list(text)? {
+        total += value;
+    }
+    Ok(total)
+}
+
+#[test]
+fn a_question_mark_in_a_loops_iterable_is_a_hit_of_the_header() {
+    assert_eq!(sum_parsed("1,2"), Ok(3));
+    assert!(sum_parsed("1,x").is_err());
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = function("sum_parsed");
+    // Three evaluations for "1,2" (two values and the exit), one for the failed parse.
+    assert_eq!(hits(&profile, "for value in parse_list(text)?"), 4);
+    assert_eq!(hits(&profile, "total += value;"), 2);
+    assert_eq!(hits(&profile, "Ok(total)"), 1);
+    for line in &profile.lines {
+        assert!(
+            line.hits > 0 || line.time_ns == 0.0,
+            "line {} has time without hits: {:?}",
+            line.line,
+            line.contents
+        );
+    }
+}

@@ -2,6 +2,10 @@
 //! rebuilds the body's brace group through syn, or an annotated item around it. The table
 //! starts at the `fn` line (or the attributes just above it), never at the doc comment.
 
+#![deny(warnings)]
+#![warn(clippy::pedantic, clippy::nursery)]
+// Small functions that could be `const` without the attribute, which cannot be on a `const fn`.
+#![allow(clippy::missing_const_for_fn)]
 // A value bound on a line of its own and then returned gives that line a row of its own.
 #![allow(clippy::let_and_return)]
 
@@ -75,7 +79,7 @@ mod annotated_module {
     #[hiperf::memit]
     impl Holder {
         pub fn plain(&self) -> usize {
-            let values = vec![0_u8; std::hint::black_box(8)];
+            let values = vec![0_u8; std::hint::black_box(8) + std::mem::size_of_val(self)];
             values.len()
         }
     }
@@ -87,7 +91,7 @@ struct Store;
 impl Store {
     #[hiperf::memit]
     fn memit_in_impl(&self, n: usize) -> usize {
-        let values = vec![0_u8; n];
+        let values = vec![0_u8; n + std::mem::size_of_val(self)];
         values.len()
     }
 }

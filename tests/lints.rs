@@ -66,8 +66,42 @@ fn if_let_chain(values: &[Option<u32>], flag: bool) -> u32 {
     total
 }
 
+/// A `match` on an `Option` whose arms are expressions on lines of their own.
+#[hiperf::profile]
+fn option_match(values: &[Option<u32>]) -> u32 {
+    let mut total = 100;
+    for value in values {
+        match value {
+            Some(inner) => total += inner,
+            None => total -= 1,
+        }
+    }
+    total
+}
+
+/// An owned argument, moved into the body when memory is measured (`redundant_locals`).
+#[hiperf::memit]
+fn consumes(mut values: Vec<u64>) -> u64 {
+    values.push(1);
+    values.into_iter().sum()
+}
+
+/// A method named at run time by a nested item (`items_after_statements`).
+struct Meter;
+
+impl Meter {
+    #[hiperf::profile]
+    fn read(&self, scale: u64) -> u64 {
+        let reading = scale * 2;
+        reading + u64::from(std::mem::size_of_val(self) == 0)
+    }
+}
+
 #[test]
 fn the_shapes_compute_what_they_did() {
+    assert_eq!(consumes(vec![1, 2]), 4);
+    assert_eq!(option_match(&[Some(2), None]), 101);
+    assert_eq!(Meter.read(2), 5);
     assert_eq!(struct_literal_iterable(4), 6);
     assert_eq!(two_arm_match(&[Shape::Circle(2), Shape::Square(5)]), 15);
     assert!(matches!(Shape::Square(5), Shape::Square(side) if side == 5));

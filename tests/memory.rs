@@ -248,3 +248,72 @@ fn a_failing_allocator_fails_the_same_way_and_counts_nothing() {
     assert_eq!(after.allocations, before.allocations);
     assert_eq!(after.live, before.live);
 }
+
+#[hiperf::memit]
+fn consumes(values: Vec<u64>) -> usize {
+    let length = values.len();
+    length
+}
+
+#[hiperf::memit]
+fn drops_explicitly(values: Vec<u64>) -> usize {
+    let length = values.len();
+    drop(values);
+    length
+}
+
+#[hiperf::memit]
+fn consumes_mutably_and_by_pattern(
+    mut values: Vec<u64>,
+    (left, _right): (Vec<u64>, Vec<u64>),
+    borrowed: &[u64],
+) -> usize {
+    values.truncate(1);
+    let length = values.len() + left.len() + borrowed.len();
+    length
+}
+
+#[hiperf::memit]
+fn consumes_in_the_tail(values: Vec<u64>) -> usize {
+    values.len()
+}
+
+/// A tail whose temporary borrows the argument: in edition 2021 a rebound argument would
+/// drop before that temporary, so it is left where it is (compiles, as without hiperf).
+#[hiperf::memit]
+fn borrows_in_the_tail(cell: std::cell::RefCell<Vec<u64>>) -> usize {
+    cell.borrow().len()
+}
+
+#[test]
+fn memory_freed_by_dropping_an_owned_argument_is_the_functions() {
+    assert_eq!(consumes_in_the_tail(vec![0; 1000]), 1000);
+    assert_eq!(
+        borrows_in_the_tail(std::cell::RefCell::new(vec![0; 10])),
+        10
+    );
+    assert_eq!(consumes(vec![0; 1000]), 1000);
+    assert_eq!(drops_explicitly(vec![0; 1000]), 1000);
+    let borrowed = vec![0_u64; 10];
+    let pair = (vec![0; 100], vec![0; 200]);
+    assert_eq!(
+        consumes_mutably_and_by_pattern(vec![0; 1000], pair, &borrowed),
+        1 + 100 + 10
+    );
+    if !hiperf::ENABLED {
+        return;
+    }
+    // Dropping the argument at the end of the call is charged where `drop(values)` would be.
+    assert_eq!(
+        memory_of("drops_explicitly", "drop(values);").increment_bytes,
+        -8000
+    );
+    assert_eq!(memory_of("consumes", "length").increment_bytes, -8000);
+    assert_eq!(function("consumes").memory.unwrap().increment_bytes, -8000);
+    let call = function("consumes_mutably_and_by_pattern").memory.unwrap();
+    assert_eq!(call.increment_bytes, -8000 - 800 - 1600);
+    assert_eq!(
+        memory_of("consumes_in_the_tail", "values.len()").increment_bytes,
+        -8000
+    );
+}

@@ -2,6 +2,11 @@
 //! (two impls may share a method name), `Trait::method` for a default method, and one name
 //! (one site) for every instantiation of a generic function.
 
+#![deny(warnings)]
+#![warn(clippy::pedantic, clippy::nursery)]
+// Small functions that could be `const` without the attribute, which cannot be on a `const fn`.
+#![allow(clippy::missing_const_for_fn)]
+
 mod common;
 
 use std::fmt;
@@ -15,7 +20,7 @@ struct Point {
 impl Point {
     #[hiperf::profile]
     fn new(x: i32) -> Self {
-        Point { x }
+        Self { x }
     }
 }
 

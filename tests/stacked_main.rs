@@ -4,6 +4,9 @@
 //! A test without the harness: the binary runs itself as a child with `HIPERF_JSON` set and
 //! reads the child's report.
 
+#![deny(warnings)]
+#![warn(clippy::pedantic, clippy::nursery)]
+
 use std::process::Command;
 
 const CHILD: &str = "HIPERF_STACKED_MAIN_CHILD";

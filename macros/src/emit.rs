@@ -21,6 +21,10 @@ pub fn marked_slot(statement: &Stmt) -> Option<u32> {
     let Stmt::Expr(Expr::Call(call), Some(_)) = statement else {
         return None;
     };
+    // A mark under `#[cfg]` may not exist: it cannot be folded into the entry.
+    if !call.attrs.is_empty() {
+        return None;
+    }
     let Expr::Path(path) = &*call.func else {
         return None;
     };
@@ -57,12 +61,13 @@ pub fn marked(slot: u32, expr: Expr) -> Expr {
     parse_quote! { { #mark #expr } }
 }
 
-/// A `for` loop's iterable, wrapped so that every `next()` marks the loop's line.
+/// A `for` loop's iterable, wrapped so that every `next()` marks the loop's line; the first
+/// hit is counted before the iterable is evaluated, which may leave the function (`?`).
 pub fn mark_iter(slot: u32, iterable: Expr) -> Expr {
     let frame = frame();
     let slot = slot_literal(slot);
     parse_quote! {
-        ::hiperf::__private::MarkIter::new(::hiperf::__private::Probe::switch(&#frame, #slot), #slot, #iterable)
+        ::hiperf::__private::MarkIter::new(::hiperf::__private::Probe::start_header(&#frame, #slot), #slot, #iterable)
     }
 }
 
@@ -170,6 +175,17 @@ pub fn async_body(site: &SiteDescription, first_slot: u32, body: Vec<Stmt>) -> V
     let mut statements = declaration(site);
     statements.push(Stmt::Expr(call, None));
     statements
+}
+
+/// `let [mut] ident = ident;`: an argument moved into a local of the instrumented body.
+/// clippy's `redundant_locals` is right in general and wrong here: the move changes where the
+/// argument drops.
+pub fn rebinding(ident: &Ident, mutable: bool) -> Stmt {
+    let mutability = mutable.then(|| quote! { mut });
+    parse_quote! {
+        #[allow(clippy::redundant_locals)]
+        let #mutability #ident = #ident;
+    }
 }
 
 /// The statement `#[hiperf::main]` places first in `main`.

@@ -10,9 +10,9 @@ use syn::{
     ItemTrait, Stmt, TraitItem, parse_quote,
 };
 
-use crate::args;
 use crate::emit::{self, Measures, SiteDescription};
 use crate::parse::{self, Attribute, Target, line};
+use crate::{args, arguments};
 
 /// Expands one attribute; on a mistake, the error and the untouched item, so that the user
 /// sees one error and no cascade.
@@ -62,7 +62,8 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
                 }
                 // Input:  fn main() { body }
                 // Output: fn main() { let guard = ReportGuard::new(); body }
-                item.block.stmts.insert(0, emit::report_guard());
+                let start = leading_items(&item.block);
+                item.block.stmts.insert(start, emit::report_guard());
                 return item.into_token_stream();
             }
             let name = options.name.map(|name| name.value());
@@ -109,23 +110,42 @@ fn instrument(item: &mut ItemFn, measures: Measures, name: Option<&str>) {
         is_async: item.sig.asyncness.is_some(),
         measures,
     };
+    let start = leading_items(&item.block);
     // The entry reads the clock for the first mark too: drop that mark and let it start the line.
     let first_slot = item
         .block
         .stmts
-        .first()
+        .get(start)
         .and_then(emit::marked_slot)
         .unwrap_or(0);
     if first_slot != 0 {
-        item.block.stmts.remove(0);
+        item.block.stmts.remove(start);
     }
     if description.is_async {
-        let body = std::mem::take(&mut item.block.stmts);
-        item.block.stmts = emit::async_body(&description, first_slot, body);
+        // Input:  async fn f() { item; stmts }
+        // Output: async fn f() { item; site; AsyncCall::new(.., async move { frame; stmts }).await }
+        let body = item.block.stmts.split_off(start);
+        item.block
+            .stmts
+            .extend(emit::async_body(&description, first_slot, body));
         return;
     }
-    let prologue = emit::prologue(&description, first_slot);
-    item.block.stmts.splice(0..0, prologue);
+    let mut prologue = emit::prologue(&description, first_slot);
+    if measures.memory {
+        prologue.extend(arguments::rebind_owned(&mut item.sig, &item.block));
+    }
+    item.block.stmts.splice(start..start, prologue);
+}
+
+/// How many items open the block: generated statements go after them, so that an item the
+/// user put first does not come after a `let` (clippy's `items_after_statements`). Items are
+/// visible in the whole block wherever they stand.
+fn leading_items(block: &Block) -> usize {
+    block
+        .stmts
+        .iter()
+        .take_while(|statement| matches!(statement, Stmt::Item(_)))
+        .count()
 }
 
 /// Whether a function inside an annotated `impl` block or module is instrumented: not when
@@ -274,12 +294,19 @@ impl Instrumenter {
                 block.stmts.push(statement);
                 continue;
             }
-            let statement_line = line(statement.span());
+            let (statement_line, cfgs) = parse::statement_start(&statement);
             let marks_itself =
                 matches!(statement, Stmt::Expr(Expr::ForLoop(_) | Expr::While(_), _));
             if !marks_itself && statement_line != previous_line {
+                // Input:  #[cfg(c)] #[allow(l)] stmt;
+                // Output: #[cfg(c)] mark(k); #[cfg(c)] #[allow(l)] stmt;
+                // The mark is on the statement's own line and goes where its `cfg` sends it.
                 let slot = self.slot(statement_line);
-                block.stmts.push(emit::mark(slot));
+                let mut mark = emit::mark(slot);
+                if let Stmt::Expr(Expr::Call(call), _) = &mut mark {
+                    call.attrs = cfgs;
+                }
+                block.stmts.push(mark);
             }
             let saved = std::mem::replace(&mut self.line, statement_line);
             self.visit_stmt_mut(&mut statement);
@@ -290,7 +317,7 @@ impl Instrumenter {
     }
 
     /// Input:  for pat in iterable { body }
-    /// Output: for pat in MarkIter::new(switch(&frame, k), k, iterable) { marked body }
+    /// Output: for pat in MarkIter::new(start_header(&frame, k), k, iterable) { marked body }
     fn for_loop(&mut self, for_loop: &mut ExprForLoop) {
         let header_line = line(for_loop.for_token.span);
         let slot = self.slot(header_line);
@@ -375,6 +402,7 @@ impl Instrumenter {
     fn match_expr(&mut self, match_expr: &mut ExprMatch) {
         let match_line = line(match_expr.match_token.span);
         self.visit_expr_mut(&mut match_expr.expr);
+        let mut wrapped_an_arm = false;
         for arm in &mut match_expr.arms {
             if let Some((_, guard)) = &mut arm.guard {
                 self.visit_expr_mut(guard);
@@ -386,15 +414,24 @@ impl Instrumenter {
                     self.instrument_block(&mut block.block, match_line);
                 }
                 body => {
+                    // A loop marks its own header on every evaluation, the first included.
+                    let marks_itself = matches!(body, Expr::ForLoop(_) | Expr::While(_));
                     self.visit_expr_mut(body);
-                    if body_line != match_line {
+                    if !marks_itself && body_line != match_line {
                         let slot = self.slot(body_line);
                         let body = std::mem::replace(body, Expr::Verbatim(TokenStream::new()));
                         *arm.body = emit::marked(slot, body);
+                        wrapped_an_arm = true;
                     }
                 }
             }
             self.line = saved;
+        }
+        if wrapped_an_arm {
+            // Arms the user wrote as expressions are blocks now: clippy would judge the new
+            // shape (`option_if_let_else` with a suggestion that moves the marks). The
+            // keyword keeps its place but belongs to the expansion.
+            match_expr.match_token.span = Span::call_site().located_at(match_expr.match_token.span);
         }
     }
 }

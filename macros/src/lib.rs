@@ -15,6 +15,7 @@
 //! that it is used on the right kind of item, so a misuse is reported either way).
 
 mod args;
+mod arguments;
 mod emit;
 mod expand;
 mod parse;

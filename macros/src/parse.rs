@@ -245,6 +245,32 @@ fn keyword_span(item: &Item) -> Span {
     }
 }
 
+/// Where a statement starts, past its outer attributes: its first token's line, and its
+/// `#[cfg]` attributes (which decide whether it exists at all).
+pub fn statement_start(statement: &syn::Stmt) -> (u32, Vec<syn::Attribute>) {
+    let mut tokens = statement.to_token_stream().into_iter().peekable();
+    let mut attribute_tokens = TokenStream::new();
+    let mut start = None;
+    while let Some(tree) = tokens.next() {
+        let is_attribute = matches!(&tree, TokenTree::Punct(punct) if punct.as_char() == '#')
+            && matches!(tokens.peek(), Some(TokenTree::Group(group))
+                if group.delimiter() == proc_macro2::Delimiter::Bracket);
+        if !is_attribute {
+            start = Some(tree.span());
+            break;
+        }
+        attribute_tokens.extend([tree]);
+        attribute_tokens.extend(tokens.next());
+    }
+    let attributes = syn::parse::Parser::parse2(syn::Attribute::parse_outer, attribute_tokens)
+        .unwrap_or_default();
+    let cfgs = attributes
+        .into_iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .collect();
+    (line(start.unwrap_or_else(|| statement.span())), cfgs)
+}
+
 /// The line a span starts on.
 pub fn line(span: Span) -> u32 {
     span.start().line as u32

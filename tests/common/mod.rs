@@ -6,7 +6,7 @@ use hiperf::snapshot::{FunctionProfile, LineProfile};
 
 /// The profile of the annotated function `name` (panics if it is not registered).
 pub fn function(name: &str) -> FunctionProfile {
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf::take(hiperf::snapshot::SnapshotOptions::default());
     let mut matching = profile.functions.into_iter().filter(|f| f.name == name);
     let found = matching
         .next()

@@ -30,6 +30,15 @@ pub trait Probe {
         self.advance(slot, false);
         self
     }
+
+    /// Starts a `for` loop's header line `slot`, counting the hit of its first evaluation
+    /// before the iterable is evaluated: a `?` or `return` in the iterable leaves a hit on
+    /// the line that ran. [`MarkIter`]'s first `next()` does not count it again.
+    #[inline(always)]
+    fn start_header(&self, slot: u32) -> &Self {
+        self.advance(slot, true);
+        self
+    }
 }
 
 /// This thread's block of `site`.
@@ -291,16 +300,20 @@ fn exit_rss(block: &Block) {
 pub struct MarkIter<'frame, P, I> {
     probe: &'frame P,
     slot: u32,
+    /// Whether `next()` counts a hit: not the first time, counted by [`Probe::start_header`].
+    counts: bool,
     inner: I,
 }
 
 impl<'frame, P: Probe, I: Iterator> MarkIter<'frame, P, I> {
-    /// Wraps `iterable`; `probe` has already switched to `slot` (see [`Probe::switch`]).
+    /// Wraps `iterable`; `probe` has already started `slot` and counted its first hit (see
+    /// [`Probe::start_header`]).
     #[inline(always)]
     pub fn new(probe: &'frame P, slot: u32, iterable: impl IntoIterator<IntoIter = I>) -> Self {
         MarkIter {
             probe,
             slot,
+            counts: false,
             inner: iterable.into_iter(),
         }
     }
@@ -311,7 +324,8 @@ impl<P: Probe, I: Iterator> Iterator for MarkIter<'_, P, I> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<I::Item> {
-        self.probe.mark(self.slot);
+        self.probe.advance(self.slot, self.counts);
+        self.counts = true;
         self.inner.next()
     }
 
