@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use hiperf::graph::edges;
+use hiperf_runtime::graph::edges;
 
 #[hiperf::profile]
 fn leaf() -> u32 {
@@ -42,7 +42,7 @@ fn paths_edges_and_recursion_match_the_program() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let index: HashMap<&str, u32> = profile
         .functions
         .iter()
@@ -100,7 +100,7 @@ fn paths_edges_and_recursion_match_the_program() {
     let root_profile = &profile.functions[index["root"] as usize];
     assert_eq!(root_profile.threads, 2);
     assert!(root_profile.self_ns < root_profile.cumulative_ns);
-    let text = hiperf::report::render_calls(&profile, "ncalls".parse().unwrap());
+    let text = hiperf_runtime::report::render_calls(&profile, "ncalls".parse().unwrap());
     let leaf_row = text.lines().position(|l| l.ends_with("(leaf)")).unwrap();
     let root_row = text.lines().position(|l| l.ends_with("(root)")).unwrap();
     assert!(leaf_row < root_row, "sorted by calls:\n{text}");
@@ -109,20 +109,20 @@ fn paths_edges_and_recursion_match_the_program() {
 
 #[test]
 fn every_call_is_logged_for_the_timeline() {
-    hiperf::calls::log_events(true);
+    hiperf_runtime::calls::log_events(true);
     for _ in 0..3 {
         leaf_for_timeline();
     }
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let function = profile
         .functions
         .iter()
         .position(|f| f.name == "leaf_for_timeline")
         .unwrap() as u32;
-    let timeline = hiperf::snapshot::timeline();
+    let timeline = hiperf_runtime::snapshot::timeline();
     let events: Vec<_> = timeline
         .tracks
         .iter()
@@ -144,13 +144,16 @@ fn leaf_for_timeline() -> u32 {
 
 #[test]
 fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
-    hiperf::calls::log_events(true);
+    hiperf_runtime::calls::log_events(true);
     assert_eq!(root(), 6);
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
-    let trace = hiperf::report::render_chrome_trace(&profile, &hiperf::snapshot::timeline());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
+    let trace = hiperf_runtime::report::render_chrome_trace(
+        &profile,
+        &hiperf_runtime::snapshot::timeline(),
+    );
     let document: serde_json::Value = serde_json::from_str(&trace).expect("the trace is JSON");
     let events = document["traceEvents"]
         .as_array()
@@ -185,7 +188,7 @@ fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
     );
     assert!(document["otherData"]["calls_not_logged"].is_u64());
 
-    let folded = hiperf::report::render_folded(&profile);
+    let folded = hiperf_runtime::report::render_folded(&profile);
     assert!(
         folded
             .lines()

@@ -13,7 +13,9 @@
 pub mod alloc;
 pub mod calls;
 pub mod clock;
+pub mod exit;
 pub mod graph;
+pub mod json;
 pub mod lines;
 pub mod memit;
 pub mod output;
