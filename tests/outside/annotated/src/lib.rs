@@ -18,7 +18,7 @@
 #[hiperf::profile]
 #[must_use]
 pub fn points() -> Vec<usize> {
-    Vec::new()
+    (0..0).collect()
 }
 
 /// Counts the words of a text.

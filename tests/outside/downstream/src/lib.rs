@@ -25,9 +25,10 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// Functions with an attribute macro stacked above hiperf's (issue 13 item 5): the outer
-/// attribute re-emits the function through syn, rebuilding its body's brace group on one
-/// joined span. Their line tables must still list every line of the body.
+/// Functions under an attribute macro stacked above hiperf's (issue 13 item 5).
+///
+/// The outer attribute re-emits the function through syn, rebuilding its body's brace group
+/// on one joined span. Their line tables must still list every line of the body.
 pub mod outer_attribute {
     /// Squares and sums `values`, under `#[reemit]` then `#[hiperf::profile]`.
     #[outside_reemit::reemit]

@@ -24,7 +24,7 @@ fn main() {
             println!("ready");
             std::io::stdout().flush().expect("stdout is open");
             loop {
-                std::thread::sleep(std::time::Duration::from_secs(60));
+                std::thread::park();
             }
         }
         _ => {}

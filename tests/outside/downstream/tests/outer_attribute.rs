@@ -14,7 +14,7 @@ fn a_reemitting_attribute_keeps_the_line_table() {
     assert_eq!(total, 16);
     #[cfg(feature = "profile")]
     {
-        let profile = hiperf::take(Default::default());
+        let profile = hiperf::take(hiperf::snapshot::SnapshotOptions::default());
         let function = profile
             .functions
             .iter()
