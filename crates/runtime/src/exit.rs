@@ -11,12 +11,14 @@
 //!   number to a pipe. A watcher thread blocked on that pipe writes the report, restores the
 //!   default action and raises the signal again, so the process ends with the signal's own
 //!   status (130 / 143 in a shell). A second signal while the report is written ends the
-//!   process at once; a forked child (which has no watcher thread) gets the default action.
+//!   process at once; a forked child (which has no watcher thread) gets the default action,
+//!   and writes no report at exit (it would overwrite the parent's files with a copy).
 //!
 //! Whichever comes first of the guard's drop, [`finish`](crate::output::finish), the exit hook
 //! and the watcher writes the report; the others find it written (a lock makes a late one wait
 //! until the writing is done, so the process never ends halfway through a file).
 
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once, PoisonError};
 
@@ -40,7 +42,7 @@ pub fn report_at_exit(on: bool) {
 
 /// Arms the exit hook and the signal watcher, once (see the module's documentation). Called on
 /// the cold path of an annotated function's first call on a thread, and by `ReportGuard::new`.
-pub fn arm() {
+pub(crate) fn arm() {
     static ARMED: Once = Once::new();
     if !WANTED.load(Ordering::Relaxed) {
         return;
@@ -70,7 +72,8 @@ pub(crate) fn report_once() {
     }
     *written = true;
     for failure in crate::output::write_outputs() {
-        eprintln!("hiperf: {failure}");
+        // Not `eprintln!`: it panics when stderr is a closed pipe.
+        let _ = writeln!(std::io::stderr(), "hiperf: {failure}");
     }
 }
 
@@ -78,15 +81,11 @@ pub(crate) fn report_once() {
 pub(crate) fn finish() -> std::io::Result<()> {
     let mut written = WRITTEN.lock().unwrap_or_else(PoisonError::into_inner);
     *written = true;
-    let failures = crate::output::write_outputs();
+    let mut failures = crate::output::write_outputs();
     drop(written);
     match failures.len() {
         0 => Ok(()),
-        1 => Err(failures
-            .into_iter()
-            .next()
-            .map(std::io::Error::other)
-            .expect("one failure")),
+        1 => Err(std::io::Error::other(failures.remove(0))),
         _ => {
             let message: Vec<String> = failures.iter().map(ToString::to_string).collect();
             Err(std::io::Error::other(message.join("; ")))
@@ -103,7 +102,8 @@ mod unix {
 
     /// The pipe's write end, read by the handler (-1 until armed).
     static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
-    /// The process that armed the watcher: a forked child has no watcher thread.
+    /// The process that armed the hook and the watcher: a forked child has no watcher thread,
+    /// and writes no report at exit.
     static ARMED_PID: AtomicI32 = AtomicI32::new(0);
     /// Whether a signal arrived already: a second one ends the process at once.
     static SIGNALLED: AtomicBool = AtomicBool::new(false);
@@ -117,7 +117,12 @@ mod unix {
     }
 
     extern "C" fn at_exit() {
-        report_if_wanted();
+        // A forked child that calls `exit` inherited the hook and a copy of the counters:
+        // its report would overwrite the parent's files with that copy.
+        // SAFETY: `getpid` has no preconditions.
+        if unsafe { libc::getpid() } == ARMED_PID.load(Ordering::Relaxed) {
+            report_if_wanted();
+        }
     }
 
     /// Whether the watcher thread has set everything up.
@@ -167,6 +172,8 @@ mod unix {
     /// installs the signal handlers; returns the pipe's read end to watch.
     fn set_up(watching: bool) -> Option<libc::c_int> {
         super::start_trace();
+        // SAFETY: `getpid` has no preconditions.
+        ARMED_PID.store(unsafe { libc::getpid() }, Ordering::Relaxed);
         // SAFETY: `at_exit` is a plain function that never unwinds (see `report_if_wanted`).
         unsafe { libc::atexit(at_exit) };
         if !watching || !HANDLES_SIGNALS {
@@ -174,8 +181,6 @@ mod unix {
         }
         let (read, write) = pipe()?;
         PIPE_WRITE.store(write, Ordering::Relaxed);
-        // SAFETY: `getpid` has no preconditions.
-        ARMED_PID.store(unsafe { libc::getpid() }, Ordering::Relaxed);
         for signal in SIGNALS {
             install(signal);
         }

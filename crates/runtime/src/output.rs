@@ -92,7 +92,7 @@ pub(crate) fn write_outputs() -> Vec<OutputError> {
     }
     let sort = match std::env::var("HIPERF_SORT") {
         Ok(key) => key.parse().unwrap_or_else(|message| {
-            eprintln!("hiperf: HIPERF_SORT: {message}");
+            let _ = writeln!(std::io::stderr(), "hiperf: HIPERF_SORT: {message}");
             report::SortKey::default()
         }),
         Err(_) => report::SortKey::default(),
