@@ -55,10 +55,10 @@ fn main() {
     let mut sizes = (0, 0, 0, 0);
     for _ in 0..ROUNDS {
         let start = Instant::now();
-        let profile = hiperf::take(Default::default());
-        let text = hiperf::report::render_text(&profile, Default::default());
+        let profile = hiperf_runtime::snapshot::take(Default::default());
+        let text = hiperf_runtime::report::render_text(&profile, Default::default());
         let json = serde_json::to_string(&profile).unwrap();
-        let folded = hiperf::report::render_folded(&profile);
+        let folded = hiperf_runtime::report::render_folded(&profile);
         reports.push(start.elapsed());
         sizes = (profile.paths.len(), text.len(), json.len(), folded.len());
     }

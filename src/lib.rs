@@ -16,23 +16,49 @@
 //! }
 //! ```
 //!
-//! With the `enable` feature off (the default) the attributes return the function untouched
-//! and cost nothing. Build with `--features hiperf/enable` and the program prints, at the end
-//! of `main`, one line_profiler-shaped table per annotated function: per line hits, time, time
-//! per hit and share of the function, over every call and thread.
+//! With the `enable` feature off (the default) the attributes return the function untouched,
+//! this crate depends on nothing but `hiperf-macros` (itself without dependencies), and every
+//! item below is a no-op that compiles the same way: the build is the program's own. Build
+//! with `--features hiperf/enable` and the program prints, at the end of `main`, one
+//! line_profiler-shaped table per annotated function: per line hits, time, time per hit and
+//! share of the function, over every call and thread.
+//!
+//! The report is written once, when the process ends: at the end of `main` (with
+//! `#[hiperf::main]` or a [`ReportGuard`]), at `std::process::exit`, at the end of a test
+//! binary (one report per binary: `cargo test --features profile`), and on Ctrl-C, SIGTERM or
+//! SIGHUP (then the process still ends with the signal's own status).
 //!
 //! Environment at run time: `HIPERF_REPORT=PATH|off` (text report to a file instead of
 //! stderr), `HIPERF_JSON=PATH` (the profile as JSON, schema `hiperf.profile/1`),
-//! `HIPERF_SUBTRACT_PROBE=1` (subtract the calibrated probe cost from line times).
+//! `HIPERF_FOLDED=PATH` (folded stacks), `HIPERF_TRACE=PATH` (Chrome trace),
+//! `HIPERF_SORT=KEY` (the call table's order), `HIPERF_SUBTRACT_PROBE=1` (subtract the
+//! calibrated probe cost from line times).
 
 pub use hiperf_macros::{main, memit, profile, skip};
+
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::alloc as alloc_figures;
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::alloc::Alloc;
+#[cfg(feature = "enable")]
+pub use hiperf_runtime::exit::report_at_exit;
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::memit::{Memit, measure as measure_memory};
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::output as report_files;
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::output::{ReportGuard, finish};
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::snapshot::{self, Profile, take};
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::{calls, clock, graph, report};
+
+#[cfg(not(feature = "enable"))]
+mod off;
+#[cfg(not(feature = "enable"))]
+pub use off::snapshot::{Profile, take};
+#[cfg(not(feature = "enable"))]
+pub use off::{Alloc, Memit, ReportGuard, finish, measure_memory, report_at_exit, snapshot};
 
 /// Whether this build has profiling on (hiperf's `enable` feature).
 ///
@@ -62,12 +88,14 @@ pub const ENABLED: bool = cfg!(feature = "enable");
 pub mod magic {
     /// `%memit` for Rust: evaluates the expression, prints (to stderr)
     /// `peak memory: X MiB, increment: Y MiB` from exact heap counts (with `hiperf::Alloc`
-    /// installed) and the RSS, and returns the value. It works with or without the `enable`
-    /// feature. [`measure_memory`](crate::measure_memory) returns the figures instead.
+    /// installed) and the RSS, and returns the value. Without the `enable` feature it only
+    /// evaluates the expression and prints nothing.
+    /// [`measure_memory`](crate::measure_memory) returns the figures instead.
     #[doc(inline)]
     pub use crate::__hiperf_memit as memit;
 }
 
+#[cfg(feature = "enable")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __hiperf_memit {
@@ -80,6 +108,16 @@ macro_rules! __hiperf_memit {
     }};
 }
 
+#[cfg(not(feature = "enable"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hiperf_memit {
+    ($expression:expr) => {
+        $expression
+    };
+}
+
+#[cfg(feature = "enable")]
 #[doc(hidden)]
 pub mod __private {
     pub use hiperf_runtime::__private::*;

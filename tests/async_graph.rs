@@ -36,7 +36,7 @@ fn spin(duration: Duration) {
 }
 
 /// The paths by function names, outermost first.
-fn named_paths(profile: &Profile) -> HashMap<Vec<&str>, &hiperf::graph::CallPath> {
+fn named_paths(profile: &Profile) -> HashMap<Vec<&str>, &hiperf_runtime::graph::CallPath> {
     profile
         .paths
         .iter()
@@ -55,7 +55,7 @@ fn named_paths(profile: &Profile) -> HashMap<Vec<&str>, &hiperf::graph::CallPath
         .collect()
 }
 
-fn function<'a>(profile: &'a Profile, name: &str) -> &'a hiperf::snapshot::FunctionProfile {
+fn function<'a>(profile: &'a Profile, name: &str) -> &'a hiperf_runtime::snapshot::FunctionProfile {
     profile.functions.iter().find(|f| f.name == name).unwrap()
 }
 
@@ -85,7 +85,7 @@ fn async_recursion_is_counted_like_sync_recursion() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let paths = named_paths(&profile);
     for name in ["depth", "sync_depth"] {
         let figures = function(&profile, name);
@@ -146,7 +146,7 @@ fn async_and_sync_calls_interleave_in_one_call_tree() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let paths = named_paths(&profile);
     let chain = ["runs_the_future", "awaits_calls_leaf", "calls_leaf", "leaf"];
     for length in 1..=chain.len() {
@@ -250,7 +250,7 @@ fn async_bodies_keep_their_returns_and_borrows() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let parses = function(&profile, "parses");
     assert_eq!((parses.calls, parses.primitive_calls), (3, 3));
     assert_eq!(common::hits(parses, "let number: u32 = text.parse()?;"), 3);
@@ -290,7 +290,7 @@ fn a_cancelled_call_counts_once_on_its_path() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let figures = function(&profile, "cancelled");
     assert_eq!((figures.calls, figures.primitive_calls), (2, 2));
     let paths = named_paths(&profile);

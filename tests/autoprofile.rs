@@ -66,7 +66,7 @@ fn every_method_and_function_is_profiled_except_the_skipped_and_const_ones() {
     if !hiperf::ENABLED {
         return;
     }
-    let names: Vec<String> = hiperf::take(Default::default())
+    let names: Vec<String> = hiperf_runtime::snapshot::take(Default::default())
         .functions
         .into_iter()
         .map(|f| f.name)

@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use hiperf::graph::{CallPath, edges};
+use hiperf_runtime::graph::{CallPath, edges};
 
 #[hiperf::profile]
 fn leaf() -> u32 {
@@ -66,7 +66,7 @@ fn paths_edges_and_recursion_match_the_program() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let index: HashMap<&str, u32> = profile
         .functions
         .iter()
@@ -118,7 +118,7 @@ fn paths_edges_and_recursion_match_the_program() {
     let root_profile = &profile.functions[index["root"] as usize];
     assert_eq!(root_profile.threads, 2);
     assert!(root_profile.self_ns < root_profile.cumulative_ns);
-    let text = hiperf::report::render_calls(&profile, "ncalls".parse().unwrap());
+    let text = hiperf_runtime::report::render_calls(&profile, "ncalls".parse().unwrap());
     let leaf_row = text.lines().position(|l| l.ends_with("(leaf)")).unwrap();
     let root_row = text.lines().position(|l| l.ends_with("(root)")).unwrap();
     assert!(leaf_row < root_row, "sorted by calls:\n{text}");
@@ -128,20 +128,20 @@ fn paths_edges_and_recursion_match_the_program() {
 #[test]
 fn every_call_is_logged_for_the_timeline() {
     let _exclusive = common::exclusive();
-    hiperf::calls::log_events(true);
+    hiperf_runtime::calls::log_events(true);
     for _ in 0..3 {
         leaf_for_timeline();
     }
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let function = profile
         .functions
         .iter()
         .position(|f| f.name == "leaf_for_timeline")
         .unwrap() as u32;
-    let timeline = hiperf::snapshot::timeline();
+    let timeline = hiperf_runtime::snapshot::timeline();
     let events: Vec<_> = timeline
         .tracks
         .iter()
@@ -174,13 +174,16 @@ fn trace_root() -> u32 {
 #[test]
 fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
     let _exclusive = common::exclusive();
-    hiperf::calls::log_events(true);
+    hiperf_runtime::calls::log_events(true);
     assert_eq!(trace_root(), 2);
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
-    let trace = hiperf::report::render_chrome_trace(&profile, &hiperf::snapshot::timeline());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
+    let trace = hiperf_runtime::report::render_chrome_trace(
+        &profile,
+        &hiperf_runtime::snapshot::timeline(),
+    );
     let document: serde_json::Value = serde_json::from_str(&trace).expect("the trace is JSON");
     let events = document["traceEvents"]
         .as_array()
@@ -215,7 +218,7 @@ fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
     );
     assert!(document["otherData"]["calls_not_logged"].is_u64());
 
-    let folded = hiperf::report::render_folded(&profile);
+    let folded = hiperf_runtime::report::render_folded(&profile);
     assert!(
         folded
             .lines()
@@ -261,7 +264,7 @@ fn a_memit_function_between_profiled_ones_keeps_its_subtree() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let paths = named_paths(&profile);
     let path = |names: &[&str]| {
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();

@@ -31,7 +31,7 @@ fn recursion_a_hundred_thousand_deep_is_reported_whole() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let index = profile
         .functions
         .iter()
@@ -49,15 +49,15 @@ fn recursion_a_hundred_thousand_deep_is_reported_whole() {
         .collect();
     assert_eq!(paths.len(), DEPTH as usize + 1, "one path per depth");
     assert!(paths.iter().all(|p| p.calls == 1));
-    let edges = hiperf::graph::edges(&profile.paths);
+    let edges = hiperf_runtime::graph::edges(&profile.paths);
     let recursive = edges
         .iter()
         .find(|e| e.caller == Some(index) && e.callee == index)
         .unwrap();
     assert_eq!(recursive.calls, u64::from(DEPTH));
     // Every report renders, and the JSON round-trips.
-    assert!(hiperf::report::render_text(&profile, Default::default()).contains("descend"));
-    assert!(!hiperf::report::render_folded(&profile).is_empty());
+    assert!(hiperf_runtime::report::render_text(&profile, Default::default()).contains("descend"));
+    assert!(!hiperf_runtime::report::render_folded(&profile).is_empty());
     let json = serde_json::to_string(&profile).unwrap();
     let read: hiperf::Profile = serde_json::from_str(&json).unwrap();
     assert_eq!(read.paths.len(), profile.paths.len());

@@ -7,10 +7,10 @@
 mod common;
 
 use common::{function, line};
-use hiperf::snapshot::LineMemory;
+use hiperf_runtime::snapshot::LineMemory;
 
 #[global_allocator]
-static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+static ALLOC: hiperf_runtime::alloc::Alloc = hiperf_runtime::alloc::Alloc::system();
 
 const MIB: i64 = 1 << 20;
 
@@ -30,9 +30,9 @@ fn keeps_a_vector() -> Vec<u64> {
 
 #[test]
 fn with_capacity_kept_is_one_allocation_of_exactly_the_capacity() {
-    let before = hiperf::alloc_figures::thread_heap();
+    let before = hiperf_runtime::alloc::thread_heap();
     let kept = keeps_a_vector();
-    let after = hiperf::alloc_figures::thread_heap();
+    let after = hiperf_runtime::alloc::thread_heap();
     assert_eq!(after.live - before.live, 8_388_608);
     assert_eq!(after.allocations - before.allocations, 1);
     assert_eq!(kept.capacity(), 1 << 20);
@@ -129,9 +129,9 @@ fn allocates_in_another_thread() -> Vec<u8> {
 
 #[test]
 fn another_threads_allocation_is_in_the_process_figures_not_the_callers() {
-    let process_before = hiperf::alloc_figures::process_heap();
+    let process_before = hiperf_runtime::alloc::process_heap();
     let received = allocates_in_another_thread();
-    let process_after = hiperf::alloc_figures::process_heap();
+    let process_after = hiperf_runtime::alloc::process_heap();
     assert_eq!(received.len(), 1 << 20);
     assert!(process_after.allocated - process_before.allocated >= 1 << 20);
     if !hiperf::ENABLED {
@@ -144,7 +144,7 @@ fn another_threads_allocation_is_in_the_process_figures_not_the_callers() {
 
 #[test]
 fn memit_reports_peak_and_increment_like_percent_memit() {
-    let (length, figures) = hiperf::measure_memory(|| {
+    let (length, figures) = hiperf_runtime::memit::measure(|| {
         let scratch = vec![0u8; 4 << 20];
         let kept = vec![0u8; 1 << 20];
         drop(scratch);
@@ -227,8 +227,8 @@ unsafe impl std::alloc::GlobalAlloc for Failing {
 #[test]
 fn a_failing_allocator_fails_the_same_way_and_counts_nothing() {
     use std::alloc::{GlobalAlloc, Layout};
-    let counting = hiperf::Alloc::new(Failing);
-    let before = hiperf::alloc_figures::thread_heap();
+    let counting = hiperf_runtime::alloc::Alloc::new(Failing);
+    let before = hiperf_runtime::alloc::thread_heap();
     let layout = Layout::from_size_align(1 << 30, 8).unwrap();
     // SAFETY: a non-zero layout; the null result is not used.
     unsafe {
@@ -244,7 +244,7 @@ fn a_failing_allocator_fails_the_same_way_and_counts_nothing() {
                 .is_null()
         );
     }
-    let after = hiperf::alloc_figures::thread_heap();
+    let after = hiperf_runtime::alloc::thread_heap();
     assert_eq!(after.allocations, before.allocations);
     assert_eq!(after.live, before.live);
 }

@@ -18,14 +18,14 @@ fn profiled_after_a_free() -> u32 {
 fn the_process_heap_counts_a_thread_that_only_freed() {
     let _exclusive = common::exclusive();
     let handed_over = vec![1u8; 32 * MIB];
-    let before = hiperf::alloc_figures::process_heap();
+    let before = hiperf_runtime::alloc::process_heap();
     std::thread::spawn(move || {
         drop(handed_over);
         profiled_after_a_free()
     })
     .join()
     .unwrap();
-    let after = hiperf::alloc_figures::process_heap();
+    let after = hiperf_runtime::alloc::process_heap();
     assert_eq!(
         after.live - before.live,
         -(32 * MIB as i64),

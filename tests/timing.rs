@@ -64,7 +64,7 @@ fn line_times_add_up_to_the_measured_total_within_the_probe_cost() {
         return;
     }
     let profile = function("repeated_lines");
-    let clock = hiperf::take(Default::default()).clock;
+    let clock = hiperf_runtime::snapshot::take(Default::default()).clock;
     let line_sum: f64 = profile.lines.iter().map(|l| l.time_ns).sum();
     assert!((line_sum - profile.total_ns).abs() < 1.0);
     // What is not on any line is the time from entry to the first mark: at most a probe per call.
@@ -106,7 +106,7 @@ fn percentiles_lie_between_the_shortest_and_the_longest_call() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     for (name, _) in CALLED_ONCE {
         let function = profile.functions.iter().find(|f| f.name == *name).unwrap();
         let percentiles = function.percentiles.as_ref().unwrap();

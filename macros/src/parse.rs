@@ -146,14 +146,15 @@ pub fn function(attribute: Attribute, tokens: TokenStream) -> syn::Result<Functi
         Ok(Item::Fn(item)) => item,
         Ok(other) => {
             // syn reads a function signature without a body as verbatim tokens.
-            if let Ok(method) = syn::parse2::<syn::TraitItemFn>(tokens)
-                && method.default.is_none()
-            {
-                let message = format!(
-                    "`#[{}]` needs a function body; this method declares none",
-                    attribute.name()
-                );
-                return Err(syn::Error::new(method.sig.fn_token.span, message));
+            // No let chain: this crate is edition 2021, for its users' MSRV (see Cargo.toml).
+            if let Ok(method) = syn::parse2::<syn::TraitItemFn>(tokens) {
+                if method.default.is_none() {
+                    let message = format!(
+                        "`#[{}]` needs a function body; this method declares none",
+                        attribute.name()
+                    );
+                    return Err(syn::Error::new(method.sig.fn_token.span, message));
+                }
             }
             return Err(not_a_function(attribute, &other));
         }

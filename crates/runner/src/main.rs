@@ -9,14 +9,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hiperf::alloc_figures::{Sampler, process_heap};
 use hiperf_report::model::{Baseline, Check, Memory, RunReport, Stats, WorkloadResult};
+use hiperf_runtime::alloc::{Sampler, process_heap};
 use hiperf_workloads::{Run, Size, Workload, workloads};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Every allocation is counted: the summary shows each workload's peak heap.
 #[global_allocator]
-static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+static ALLOC: hiperf_runtime::alloc::Alloc = hiperf_runtime::alloc::Alloc::system();
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +68,8 @@ enum SizeArg {
 }
 
 fn main() -> ExitCode {
+    // The runner writes its own report data from `take`: no report at exit or on signals.
+    hiperf_runtime::exit::report_at_exit(false);
     let cli = Cli::parse();
     match cli.command {
         Command::List => {
@@ -134,7 +136,7 @@ fn run(args: &RunArgs) -> ExitCode {
     };
     let mut report = RunReport::new(size_name, args.runs);
     if args.trace.is_some() {
-        hiperf::calls::log_events(true);
+        hiperf_runtime::calls::log_events(true);
     }
     let progress = if std::env::var_os(QUIET).is_some() {
         ProgressBar::hidden()
@@ -163,11 +165,14 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     progress.finish_and_clear();
     if hiperf::ENABLED {
-        let profile = hiperf::take(hiperf::snapshot::SnapshotOptions::from_env());
+        let profile =
+            hiperf_runtime::snapshot::take(hiperf_runtime::snapshot::SnapshotOptions::from_env());
         if let Some(path) = &args.trace {
-            let trace =
-                hiperf::report::render_chrome_trace(&profile, &hiperf::snapshot::timeline());
-            if let Err(error) = hiperf::report_files::write_atomically(path, trace.as_bytes()) {
+            let trace = hiperf_runtime::report::render_chrome_trace(
+                &profile,
+                &hiperf_runtime::snapshot::timeline(),
+            );
+            if let Err(error) = hiperf_runtime::output::write_atomically(path, trace.as_bytes()) {
                 eprintln!("error: cannot write {}: {error}", path.display());
                 return ExitCode::FAILURE;
             }
@@ -181,7 +186,7 @@ fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(error) = hiperf::report_files::write_atomically(&args.json, &json) {
+    if let Err(error) = hiperf_runtime::output::write_atomically(&args.json, &json) {
         eprintln!("error: cannot write {}: {error}", args.json.display());
         return ExitCode::FAILURE;
     }
@@ -356,7 +361,7 @@ fn measure_memory<T>(f: impl FnOnce() -> T) -> (T, Memory) {
     // grows: it cancels out of every difference below.
     let sampler = Sampler::start(std::time::Duration::from_millis(10));
     let before = process_heap();
-    let (value, figures) = hiperf::measure_memory(f);
+    let (value, figures) = hiperf_runtime::memit::measure(f);
     let after = process_heap();
     let series = sampler.stop();
     let sampled_peak = series

@@ -10,9 +10,34 @@ pub use inventory;
 pub use crate::future::{AsyncCall, AsyncFrame};
 pub use crate::lines::BlockCell;
 pub use crate::memit::MemitStart;
-pub use crate::output::ReportGuard;
 pub use crate::probe::{Frame, MarkIter, MemoryFrame, Probe, TimeFrame, TimeMemoryFrame};
 pub use crate::registry::{Measures, Site, SiteInfo, SiteRef};
+
+/// What `#[hiperf::main]` puts at the top of `main`. It arms the exit hook, which writes the
+/// report once `main` has returned, so that a profiled `main` (`#[hiperf::main]` over
+/// `#[hiperf::profile]`) has completed its own call when the report is taken. Where there is
+/// no exit hook (not Unix), it writes the report when dropped, like the public guard.
+#[derive(Debug)]
+pub struct ReportGuard {
+    _private: (),
+}
+
+impl ReportGuard {
+    /// Arms the report at exit and on signals.
+    #[allow(clippy::new_without_default, reason = "only generated code makes one")]
+    pub fn new() -> Self {
+        crate::exit::arm();
+        ReportGuard { _private: () }
+    }
+}
+
+impl Drop for ReportGuard {
+    fn drop(&mut self) {
+        if !cfg!(unix) {
+            crate::exit::report_once();
+        }
+    }
+}
 
 /// Declares an annotated function's site, its per-thread block cell, and registers the site.
 ///

@@ -13,8 +13,10 @@
 pub mod alloc;
 pub mod calls;
 pub mod clock;
+pub mod exit;
 pub mod future;
 pub mod graph;
+pub mod json;
 pub mod lines;
 pub mod memit;
 pub mod output;

@@ -3,14 +3,14 @@
 use hiperf_workloads::ch02_julia::build_grid;
 
 #[global_allocator]
-static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+static ALLOC: hiperf_runtime::alloc::Alloc = hiperf_runtime::alloc::Alloc::system();
 
 const COMPLEX_BYTES: i64 = 16;
 const FLOAT_BYTES: i64 = 8;
 
 #[test]
 fn building_the_grid_keeps_exactly_the_capacity_of_zs_and_cs() {
-    let ((zs, cs), figures) = hiperf::measure_memory(|| build_grid(1000));
+    let ((zs, cs), figures) = hiperf_runtime::memit::measure(|| build_grid(1000));
     assert_eq!((zs.len(), cs.len()), (1_000_000, 1_000_000));
     let kept = (zs.capacity() + cs.capacity()) as i64 * COMPLEX_BYTES;
     assert_eq!(figures.net_bytes, kept);
@@ -20,7 +20,7 @@ fn building_the_grid_keeps_exactly_the_capacity_of_zs_and_cs() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(Default::default());
     let grid = profile
         .functions
         .iter()

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::calls::EVENTS_PER_THREAD;
 use crate::graph::{TRUNCATED, Timeline, walk};
@@ -82,34 +82,83 @@ pub fn render_folded(profile: &Profile) -> String {
 pub fn render_chrome_trace(profile: &Profile, timeline: &Timeline) -> String {
     let mut events = Vec::new();
     for track in &timeline.tracks {
-        events.push(json!({
-            "name": "thread_name", "ph": "M", "pid": 1, "tid": track.track,
-            "args": { "name": format!("thread {}", track.track) }
-        }));
+        events.push(TraceEvent {
+            name: "thread_name",
+            cat: None,
+            ph: "M",
+            ts: None,
+            dur: None,
+            pid: 1,
+            tid: track.track,
+            args: TraceArgs::Thread {
+                name: format!("thread {}", track.track),
+            },
+        });
         for event in &track.events {
             let Some(function) = profile.functions.get(event.function as usize) else {
                 continue;
             };
-            events.push(json!({
-                "name": function.name,
-                "cat": function.module_path,
-                "ph": "X",
-                "ts": event.start_ns / 1e3,
-                "dur": event.duration_ns / 1e3,
-                "pid": 1,
-                "tid": track.track,
-                "args": { "file": function.file, "line": function.line },
-            }));
+            events.push(TraceEvent {
+                name: &function.name,
+                cat: Some(&function.module_path),
+                ph: "X",
+                ts: Some(event.start_ns / 1e3),
+                dur: Some(event.duration_ns / 1e3),
+                pid: 1,
+                tid: track.track,
+                args: TraceArgs::Call {
+                    file: &function.file,
+                    line: function.line,
+                },
+            });
         }
     }
-    let document = json!({
-        "traceEvents": Value::Array(events),
-        "displayTimeUnit": "ns",
-        "otherData": {
-            "producer": "hiperf",
-            "events_per_thread_cap": EVENTS_PER_THREAD,
-            "calls_not_logged": timeline.dropped_events,
+    let document = TraceDocument {
+        trace_events: events,
+        display_time_unit: "ns",
+        other_data: TraceOtherData {
+            producer: "hiperf",
+            events_per_thread_cap: EVENTS_PER_THREAD,
+            calls_not_logged: timeline.dropped_events,
         },
-    });
-    serde_json::to_string(&document).unwrap_or_default()
+    };
+    crate::json::to_string(&document).unwrap_or_default()
+}
+
+/// The trace file, in the Trace Event Format's own field names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceDocument<'a> {
+    trace_events: Vec<TraceEvent<'a>>,
+    display_time_unit: &'static str,
+    other_data: TraceOtherData,
+}
+
+#[derive(Serialize)]
+struct TraceOtherData {
+    producer: &'static str,
+    events_per_thread_cap: usize,
+    calls_not_logged: u64,
+}
+
+#[derive(Serialize)]
+struct TraceEvent<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cat: Option<&'a str>,
+    ph: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ts: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dur: Option<f64>,
+    pid: u32,
+    tid: u64,
+    args: TraceArgs<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum TraceArgs<'a> {
+    Thread { name: String },
+    Call { file: &'a str, line: u32 },
 }
