@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use hiperf::Profile;
+use hiperf_runtime::snapshot::Profile;
 
 /// Pending on the first poll, ready on the second.
 struct YieldOnce(bool);

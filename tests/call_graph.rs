@@ -38,7 +38,7 @@ fn countdown(n: u32) -> u32 {
 }
 
 /// Each path as the names of its functions, outermost first, with its calls.
-fn named_paths(profile: &hiperf::Profile) -> HashMap<Vec<String>, &CallPath> {
+fn named_paths(profile: &hiperf_runtime::snapshot::Profile) -> HashMap<Vec<String>, &CallPath> {
     profile
         .paths
         .iter()

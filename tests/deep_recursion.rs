@@ -59,6 +59,6 @@ fn recursion_a_hundred_thousand_deep_is_reported_whole() {
     assert!(hiperf_runtime::report::render_text(&profile, Default::default()).contains("descend"));
     assert!(!hiperf_runtime::report::render_folded(&profile).is_empty());
     let json = serde_json::to_string(&profile).unwrap();
-    let read: hiperf::Profile = serde_json::from_str(&json).unwrap();
+    let read: hiperf_runtime::snapshot::Profile = serde_json::from_str(&json).unwrap();
     assert_eq!(read.paths.len(), profile.paths.len());
 }

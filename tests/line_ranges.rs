@@ -106,7 +106,8 @@ fn a_function_annotated_inside_an_annotated_item_keeps_its_lines() {
     if !hiperf::ENABLED {
         return;
     }
-    let profile = hiperf_runtime::snapshot::take(hiperf_runtime::snapshot::SnapshotOptions::default());
+    let profile =
+        hiperf_runtime::snapshot::take(hiperf_runtime::snapshot::SnapshotOptions::default());
     let named = |name: &str| {
         profile
             .functions

@@ -109,7 +109,8 @@ fn the_shapes_compute_what_they_did() {
     assert_eq!(if_let_chain(&[None, Some(2)], false), 2);
     assert_eq!(if_let_chain(&[None, Some(2)], true), 2);
     if hiperf::ENABLED {
-        let profile = hiperf_runtime::snapshot::take(hiperf_runtime::snapshot::SnapshotOptions::default());
+        let profile =
+            hiperf_runtime::snapshot::take(hiperf_runtime::snapshot::SnapshotOptions::default());
         let function = profile
             .functions
             .iter()
