@@ -73,8 +73,11 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(runner) = &profiled_runner {
         eprintln!("Profiling the workloads (one run each, line tables on)...");
         let profiled_json = out.join("profiled.json");
-        let trace = out.join("trace.json");
-        let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json, Some(&trace))?
+        let outputs = ProfiledOutputs {
+            trace: out.join("trace.json"),
+            pprof: out.join("profile.pb.gz"),
+        };
+        let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json, Some(&outputs))?
         else {
             return Ok(ExitCode::from(2));
         };
@@ -114,7 +117,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(profile) = &report.profile {
         let folded = hiperf_runtime::report::render_folded(profile);
         write(&out.join("folded.txt"), folded.as_bytes())?;
-        written.push_str(", folded.txt, trace.json");
+        written.push_str(", folded.txt, trace.json, profile.pb.gz");
         // The flame graph is an extra: the reports above are written whatever happens to it.
         match crate::flame::render(&folded, "hiperf: the profiled workloads") {
             Ok(Some(svg)) => {
@@ -192,6 +195,12 @@ fn build_runner(bin: &Path, profiled: bool) -> Result<PathBuf, String> {
     Ok(copy)
 }
 
+/// The files only the profiled runner writes.
+struct ProfiledOutputs {
+    trace: PathBuf,
+    pprof: PathBuf,
+}
+
 enum Outcome {
     Ran(Box<RunReport>),
     BadName,
@@ -202,7 +211,7 @@ fn run_runner(
     args: &Args,
     runs: u32,
     json: &Path,
-    trace: Option<&Path>,
+    profiled: Option<&ProfiledOutputs>,
 ) -> Result<Outcome, String> {
     let mut command = Command::new(runner);
     command.args([
@@ -216,8 +225,9 @@ fn run_runner(
         command.args(["--only", name]);
     }
     command.arg("--json").arg(json);
-    if let Some(trace) = trace {
-        command.arg("--trace").arg(trace);
+    if let Some(outputs) = profiled {
+        command.arg("--trace").arg(&outputs.trace);
+        command.arg("--pprof").arg(&outputs.pprof);
     }
     let exit = status(&mut command)?;
     if exit.code() == Some(2) {

@@ -17,7 +17,8 @@ use crate::snapshot::{self, Profile, SnapshotOptions};
 /// - `HIPERF_SUBTRACT_PROBE=1` subtracts the calibrated probe cost from line times;
 /// - `HIPERF_SORT=cumulative|tottime|ncalls|name` orders the call table;
 /// - `HIPERF_FOLDED=PATH` writes folded stacks (for flame graphs);
-/// - `HIPERF_TRACE=PATH` writes a Chrome trace (opens in Perfetto and chrome://tracing).
+/// - `HIPERF_TRACE=PATH` writes a Chrome trace (opens in Perfetto and chrome://tracing);
+/// - `HIPERF_PPROF=PATH` writes a gzip-compressed pprof profile (`go tool pprof`).
 ///
 /// # Examples
 ///
@@ -68,6 +69,10 @@ pub fn finish() -> std::io::Result<()> {
     if let Some(path) = std::env::var_os("HIPERF_TRACE") {
         let trace = report::render_chrome_trace(&profile, &crate::snapshot::timeline());
         write_atomically(Path::new(&path), trace.as_bytes())?;
+    }
+    #[cfg(feature = "pprof")]
+    if let Some(path) = std::env::var_os("HIPERF_PPROF") {
+        write_atomically(Path::new(&path), &report::render_pprof(&profile))?;
     }
     let text = report::render_text(&profile, sort);
     match std::env::var_os("HIPERF_REPORT") {
