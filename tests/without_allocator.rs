@@ -1,0 +1,13 @@
+//! Without `hiperf::Alloc` as the global allocator nothing is counted: the figures say so,
+//! and a memory budget fails and says why, rather than pass on zeros.
+
+#[test]
+fn memit_without_the_counting_allocator_says_it_counted_nothing() {
+    // Reading the figures claims this thread's counters; that alone must not look like an
+    // installed allocator.
+    let (length, figures) = hiperf::measure_memory(|| vec![1u8; 4096].len());
+    assert_eq!(length, 4096);
+    assert!(!figures.allocator_installed);
+    assert!(!hiperf::alloc_figures::installed());
+    assert!(figures.to_string().contains("RSS"), "{figures}");
+}
