@@ -11,3 +11,12 @@ fn memit_without_the_counting_allocator_says_it_counted_nothing() {
     assert!(!hiperf::alloc_figures::installed());
     assert!(figures.to_string().contains("RSS"), "{figures}");
 }
+
+#[test]
+#[should_panic(
+    expected = "memory budget `peak <= 1 KiB, allocs == 0` of `vec![1u8; 4096].len()` \
+                           cannot be checked: hiperf::Alloc is not the global allocator"
+)]
+fn a_budget_without_the_counting_allocator_fails() {
+    let _ = hiperf::assert_memory!(vec![1u8; 4096].len(), peak <= 1 KiB, allocs == 0);
+}

@@ -5,6 +5,7 @@ pub use std::thread_local;
 
 pub use inventory;
 
+pub use crate::budget::{Budget, BudgetStart, Figure as BudgetFigure, Relation as BudgetRelation};
 pub use crate::lines::BlockCell;
 pub use crate::memit::MemitStart;
 pub use crate::output::ReportGuard;

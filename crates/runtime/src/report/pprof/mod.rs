@@ -308,7 +308,10 @@ mod tests {
         assert_eq!(split(7, &[0, 5]), [0, 7]);
         assert_eq!(split(5, &[]), Vec::<u64>::new());
         assert_eq!(split(5, &[0, 0]), [5, 0]);
-        assert_eq!(split(u64::MAX, &[u64::MAX, 1]).iter().sum::<u64>(), u64::MAX);
+        assert_eq!(
+            split(u64::MAX, &[u64::MAX, 1]).iter().sum::<u64>(),
+            u64::MAX
+        );
     }
 
     #[test]
