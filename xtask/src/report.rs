@@ -38,8 +38,8 @@ pub struct Args {
     /// Order of the call table: cumulative, tottime, ncalls or name.
     #[arg(long, value_name = "KEY", default_value = "cumulative", value_parser = parse_sort)]
     sort: SortKey,
-    /// Compare with an earlier run's report.json: per workload, function and line; exits 1
-    /// when something got worse beyond noise.
+    /// Compare with an earlier run's report.json: per workload, function and line, by the
+    /// rules of hiperf-compare.toml; exits 1 when a rule is broken.
     #[arg(long, value_name = "BASE.json")]
     compare: Option<PathBuf>,
 }
@@ -144,7 +144,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let regressed = match &args.compare {
         Some(base) => {
             println!();
-            crate::compare::compare(base, &out.join("report.json"), 10.0)?
+            let (rules, source) = crate::compare::default_rules()?;
+            crate::compare::compare(base, &out.join("report.json"), &rules, &source)?
         }
         None => false,
     };
