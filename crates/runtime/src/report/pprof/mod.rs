@@ -8,6 +8,11 @@
 //! cumulative time is its inclusive time), `hits` (count) and, when a `#[memit]` function is
 //! in the profile, `alloc_objects` (count) and `alloc_space` (bytes).
 //!
+//! `alloc_objects` and `alloc_space` are a line's own figures as the memory table shows them,
+//! which include what annotated callees allocated (memory_profiler counts a line the same
+//! way): where one `#[memit]` function calls another, the callee's allocations are in both
+//! and pprof's totals count them twice.
+//!
 //! hiperf counts lines per function, not per call path: a function reached along several
 //! paths has each line's figures split over those paths in proportion to the calls along
 //! each (largest remainders, so that each line's totals stay exact).
