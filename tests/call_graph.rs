@@ -1,9 +1,12 @@
 //! The call graph of a known program is exactly right: paths, callers and callees, recursion
 //! and threads.
 
-use std::collections::HashMap;
+mod common;
 
-use hiperf::graph::edges;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use hiperf::graph::{CallPath, edges};
 
 #[hiperf::profile]
 fn leaf() -> u32 {
@@ -34,8 +37,29 @@ fn countdown(n: u32) -> u32 {
     1 + countdown(n - 1)
 }
 
+/// Each path as the names of its functions, outermost first, with its calls.
+fn named_paths(profile: &hiperf::Profile) -> HashMap<Vec<String>, &CallPath> {
+    profile
+        .paths
+        .iter()
+        .enumerate()
+        .map(|(index, path)| {
+            let mut names = Vec::new();
+            let mut at = Some(index as u32);
+            while let Some(position) = at {
+                let step = &profile.paths[position as usize];
+                names.push(profile.functions[step.function as usize].name.clone());
+                at = step.parent;
+            }
+            names.reverse();
+            (names, path)
+        })
+        .collect()
+}
+
 #[test]
 fn paths_edges_and_recursion_match_the_program() {
+    let _exclusive = common::exclusive();
     assert_eq!(root(), 6);
     assert_eq!(std::thread::spawn(root).join().unwrap(), 6);
     assert_eq!(countdown(4), 4);
@@ -49,31 +73,25 @@ fn paths_edges_and_recursion_match_the_program() {
         .enumerate()
         .map(|(i, f)| (f.name.as_str(), i as u32))
         .collect();
-    let path = |names: &[&str]| names.iter().map(|n| index[n]).collect::<Vec<u32>>();
-    let calls: HashMap<Vec<u32>, u64> = profile
-        .paths
-        .iter()
-        .map(|p| (p.stack.clone(), p.calls))
-        .collect();
-    assert_eq!(calls[&path(&["root"])], 2);
-    assert_eq!(calls[&path(&["root", "branch"])], 4);
-    assert_eq!(calls[&path(&["root", "branch", "leaf"])], 10);
-    assert_eq!(calls[&path(&["root", "leaf"])], 2);
+    let paths = named_paths(&profile);
+    let calls = |names: &[&str]| {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        paths.get(&names).map_or(0, |p| p.calls)
+    };
+    assert_eq!(calls(&["root"]), 2);
+    assert_eq!(calls(&["root", "branch"]), 4);
+    assert_eq!(calls(&["root", "branch", "leaf"]), 10);
+    assert_eq!(calls(&["root", "leaf"]), 2);
     for depth in 1..=5 {
         assert_eq!(
-            calls[&vec![index["countdown"]; depth]],
+            calls(&vec!["countdown"; depth]),
             1,
             "countdown at depth {depth}"
         );
     }
-    let related: Vec<_> = profile
-        .paths
-        .iter()
-        .filter(|p| {
-            p.stack
-                .iter()
-                .any(|&f| f == index["root"] || f == index["countdown"])
-        })
+    let related: Vec<_> = paths
+        .keys()
+        .filter(|names| names[0] == "root" || names[0] == "countdown")
         .collect();
     assert_eq!(related.len(), 4 + 5, "no other path: {related:?}");
 
@@ -109,6 +127,7 @@ fn paths_edges_and_recursion_match_the_program() {
 
 #[test]
 fn every_call_is_logged_for_the_timeline() {
+    let _exclusive = common::exclusive();
     hiperf::calls::log_events(true);
     for _ in 0..3 {
         leaf_for_timeline();
@@ -142,10 +161,21 @@ fn leaf_for_timeline() -> u32 {
     2
 }
 
+#[hiperf::profile]
+fn trace_leaf() -> u32 {
+    1
+}
+
+#[hiperf::profile]
+fn trace_root() -> u32 {
+    trace_leaf() + trace_leaf()
+}
+
 #[test]
 fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
+    let _exclusive = common::exclusive();
     hiperf::calls::log_events(true);
-    assert_eq!(root(), 6);
+    assert_eq!(trace_root(), 2);
     if !hiperf::ENABLED {
         return;
     }
@@ -156,7 +186,7 @@ fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
         .as_array()
         .expect("a traceEvents array");
     let complete: Vec<&serde_json::Value> = events.iter().filter(|e| e["ph"] == "X").collect();
-    assert!(complete.iter().any(|e| e["name"] == "root"));
+    assert!(complete.iter().any(|e| e["name"] == "trace_root"));
     for event in events {
         // What Perfetto's JSON importer needs of each event.
         assert!(event["ph"] == "X" || event["ph"] == "M", "{event}");
@@ -189,11 +219,80 @@ fn the_chrome_trace_and_folded_stacks_parse_as_their_consumers_expect() {
     assert!(
         folded
             .lines()
-            .any(|line| line.contains("::root;") && line.contains("::branch")),
+            .any(|line| line.contains("::trace_root;") && line.contains("::trace_leaf")),
         "{folded}"
     );
     for line in folded.lines() {
         let (stack, count) = line.rsplit_once(' ').expect("`stack count`");
         assert!(!stack.is_empty() && count.parse::<u64>().is_ok(), "{line}");
     }
+}
+
+fn spin(duration: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < duration {
+        std::hint::spin_loop();
+    }
+}
+
+#[hiperf::profile]
+fn chain_outer() {
+    chain_middle();
+}
+
+#[hiperf::memit]
+fn chain_middle() {
+    let kept = vec![0u8; 1000];
+    chain_inner();
+    drop(kept);
+}
+
+#[hiperf::profile]
+fn chain_inner() {
+    spin(Duration::from_millis(50));
+}
+
+/// A `#[memit]`-only function between two `#[profile]` functions is a call like any other: its
+/// subtree stays under it, and the self times add up to the outermost call's time.
+#[test]
+fn a_memit_function_between_profiled_ones_keeps_its_subtree() {
+    let _exclusive = common::exclusive();
+    chain_outer();
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = hiperf::take(Default::default());
+    let paths = named_paths(&profile);
+    let path = |names: &[&str]| {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        paths[&names]
+    };
+    let whole = path(&["chain_outer"]);
+    let middle = path(&["chain_outer", "chain_middle"]);
+    let inner = path(&["chain_outer", "chain_middle", "chain_inner"]);
+    assert_eq!((whole.calls, middle.calls, inner.calls), (1, 1, 1));
+    assert!(inner.total_ns >= 50e6, "{inner:?}");
+    assert!(middle.total_ns >= inner.total_ns, "{middle:?}");
+    assert!(whole.total_ns >= middle.total_ns, "{whole:?}");
+    // Self times partition the outermost call: their sum is its time (to float rounding).
+    let self_sum = whole.self_ns + middle.self_ns + inner.self_ns;
+    assert!(
+        (self_sum - whole.total_ns).abs() <= whole.total_ns * 1e-9,
+        "self {self_sum} ns in a call of {} ns",
+        whole.total_ns
+    );
+    let function = |name: &str| profile.functions.iter().find(|f| f.name == name).unwrap();
+    let tottime: f64 = ["chain_outer", "chain_middle", "chain_inner"]
+        .iter()
+        .map(|name| function(name).self_ns)
+        .sum();
+    assert!(tottime <= function("chain_outer").cumulative_ns * (1.0 + 1e-9));
+    assert!(function("chain_middle").cumulative_ns >= 50e6);
+    assert!(function("chain_outer").self_ns < 25e6);
+    let outer_line = function("chain_outer")
+        .lines
+        .iter()
+        .find(|line| line.contents.trim() == "chain_middle();")
+        .unwrap();
+    assert!(outer_line.callee_ns >= 50e6, "{outer_line:?}");
 }

@@ -180,6 +180,45 @@ fn every_line_is_a_location_with_the_profiles_exact_figures() {
     assert_eq!(square.len(), 2);
 }
 
+#[hiperf::profile]
+fn countdown(n: u32) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    1 + countdown(n - 1)
+}
+
+#[test]
+fn deep_recursion_keeps_every_hit_and_bounded_stacks() {
+    assert_eq!(countdown(600), 600);
+    let profile = hiperf::take(Default::default());
+    let pprof = decode(&hiperf::report::render_pprof(&profile));
+    let deepest = pprof
+        .sample
+        .iter()
+        .map(|s| s.location_id.len())
+        .max()
+        .unwrap();
+    assert!(deepest <= 258, "a stack of {deepest} frames");
+    let flat = flat(&pprof);
+    let hits = |text: &str| {
+        let line = include_str!("pprof.rs")
+            .lines()
+            .position(|line| line.trim() == text)
+            .unwrap() as i64
+            + 1;
+        flat[&("pprof::countdown".to_string(), file!().to_string(), line)][1]
+    };
+    assert_eq!(hits("if n == 0 {"), 601);
+    assert_eq!(hits("1 + countdown(n - 1)"), 600);
+    let names: std::collections::HashSet<&str> = pprof
+        .function
+        .iter()
+        .map(|f| pprof.string_table[f.name as usize].as_str())
+        .collect();
+    assert!(names.contains("[deeper calls]"), "{names:?}");
+}
+
 #[test]
 fn hiperf_pprof_writes_the_file_at_the_end_of_the_run() {
     let directory = std::env::temp_dir().join(format!("hiperf-pprof-{}", std::process::id()));

@@ -109,8 +109,8 @@ fn methods_receivers_and_trait_impls() {
     assert_eq!(counter.describe(), "counter at 2");
     assert_eq!(counter.by_value(), 2);
     if hiperf::ENABLED {
-        assert_eq!(common::function("by_mut").calls, 2);
-        assert_eq!(common::function("describe").calls, 1);
+        assert_eq!(common::function("Counter::by_mut").calls, 2);
+        assert_eq!(common::function("<Counter as Describe>::describe").calls, 1);
     }
 }
 

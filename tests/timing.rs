@@ -25,6 +25,7 @@ fn busy_lines(rounds: u32) -> u32 {
 
 #[test]
 fn a_line_that_calls_a_function_includes_the_callees_time() {
+    let _exclusive = common::exclusive();
     let outside = Instant::now();
     assert_eq!(busy_lines(1000), 1000);
     let outside = outside.elapsed().as_nanos() as f64;
@@ -55,6 +56,7 @@ fn repeated_lines(rounds: u32) -> u32 {
 
 #[test]
 fn line_times_add_up_to_the_measured_total_within_the_probe_cost() {
+    let _exclusive = common::exclusive();
     for _ in 0..10 {
         assert_eq!(repeated_lines(100), 100);
     }
@@ -74,4 +76,47 @@ fn line_times_add_up_to_the_measured_total_within_the_probe_cost() {
         "{unaccounted} ns of {} ns are on no line",
         profile.cumulative_ns
     );
+}
+
+macro_rules! called_once {
+    ($($name:ident),*) => {
+        $(
+            #[hiperf::profile]
+            fn $name() {
+                spin(Duration::from_micros(300));
+            }
+        )*
+        const CALLED_ONCE: &[(&str, fn())] = &[$((stringify!($name), $name)),*];
+    };
+}
+
+called_once!(
+    once_a, once_b, once_c, once_d, once_e, once_f, once_g, once_h, once_i, once_j, once_k, once_l,
+    once_m, once_n, once_o, once_p
+);
+
+/// Percentiles come from histogram buckets up to 12.5% wide, but never lie outside the
+/// shortest and the longest call: with one call, every percentile is that call.
+#[test]
+fn percentiles_lie_between_the_shortest_and_the_longest_call() {
+    let _exclusive = common::exclusive();
+    for (_, run) in CALLED_ONCE {
+        run();
+    }
+    if !hiperf::ENABLED {
+        return;
+    }
+    let profile = hiperf::take(Default::default());
+    for (name, _) in CALLED_ONCE {
+        let function = profile.functions.iter().find(|f| f.name == *name).unwrap();
+        let percentiles = function.percentiles.as_ref().unwrap();
+        let max = function.max_call_ns;
+        for value in [percentiles.p50_ns, percentiles.p95_ns, percentiles.p99_ns] {
+            assert!(
+                value <= max,
+                "{name}: {percentiles:?} above the longest call {max} ns"
+            );
+            assert_eq!(value, max, "{name}: one call, {percentiles:?}");
+        }
+    }
 }

@@ -66,15 +66,6 @@ pub fn mark_iter(slot: u32, iterable: Expr) -> Expr {
     }
 }
 
-/// `TimedAwait::new(&frame, IntoFuture::into_future(base))`: the future an `.await` of an
-/// `async fn` waits for, timed while it keeps the function suspended.
-pub fn timed_await(base: Expr) -> Expr {
-    let frame = frame();
-    parse_quote! {
-        ::hiperf::__private::TimedAwait::new(&#frame, ::hiperf::__private::IntoFuture::into_future(#base))
-    }
-}
-
 /// What the probe records.
 #[derive(Clone, Copy)]
 pub struct Measures {
@@ -84,7 +75,10 @@ pub struct Measures {
 
 /// Everything the prologue needs to describe the function.
 pub struct SiteDescription<'a> {
+    /// The function's identifier, or the name given with `name = ".."`.
     pub name: &'a str,
+    /// Whether `name` was given: else reports name the function by its path, read at run time.
+    pub name_given: bool,
     pub fn_line: u32,
     pub source: &'a Source,
     pub slot_lines: &'a [u32],
@@ -92,11 +86,10 @@ pub struct SiteDescription<'a> {
     pub measures: Measures,
 }
 
-/// The statements placed before the body: the site, its registration and the frame.
-pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
+/// The site's static, its per-thread block cell and its registration.
+fn declaration(site: &SiteDescription) -> Vec<Stmt> {
     let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
     let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
-    let frame = frame();
     let name = site.name;
     let fn_line = site.fn_line;
     let first_line = site.source.first_line;
@@ -105,16 +98,26 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
     let is_async = site.is_async;
     let time = site.measures.time;
     let memory = site.measures.memory;
-    let first_slot = slot_literal(first_slot);
-    let frame_type: TokenStream = match (is_async, time, memory) {
-        (true, _, _) => quote! { ::hiperf::__private::AsyncFrame },
-        (false, true, false) => quote! { ::hiperf::__private::TimeFrame },
-        (false, false, true) => quote! { ::hiperf::__private::MemoryFrame },
-        (false, _, _) => quote! { ::hiperf::__private::TimeMemoryFrame },
+    let path_name = Ident::new("__hiperf_path", Span::mixed_site());
+    // A function item nested in the annotated one: its type's name is the annotated
+    // function's path as the compiler sees it, `impl` and trait included, which an attribute
+    // on a method cannot see. Not generic, so every instantiation shares it.
+    let (path_fn, path): (Option<Stmt>, TokenStream) = if site.name_given {
+        (None, quote! { ::hiperf::__private::Option::None })
+    } else {
+        (
+            Some(parse_quote! {
+                fn #path_name() -> &'static str {
+                    ::hiperf::__private::type_name_of_val(&#path_name)
+                }
+            }),
+            quote! { ::hiperf::__private::Option::Some(#path_name) },
+        )
     };
     let declaration: Stmt = parse_quote! {
         ::hiperf::__private::site!(#site_name, #cell_name, ::hiperf::__private::SiteInfo {
             name: #name,
+            path: #path,
             module_path: ::hiperf::__private::module_path!(),
             file: ::hiperf::__private::file!(),
             line: #fn_line,
@@ -125,10 +128,48 @@ pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
             measures: ::hiperf::__private::Measures { time: #time, memory: #memory },
         });
     };
+    path_fn.into_iter().chain([declaration]).collect()
+}
+
+/// The statements placed before the body: the site, its registration and the frame.
+pub fn prologue(site: &SiteDescription, first_slot: u32) -> Vec<Stmt> {
+    let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
+    let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
+    let frame = frame();
+    let first_slot = slot_literal(first_slot);
+    let frame_type: TokenStream = match (site.measures.time, site.measures.memory) {
+        (true, false) => quote! { ::hiperf::__private::TimeFrame },
+        (false, true) => quote! { ::hiperf::__private::MemoryFrame },
+        _ => quote! { ::hiperf::__private::TimeMemoryFrame },
+    };
     let enter: Stmt = parse_quote! {
         let #frame = #frame_type::enter(&#site_name, &#cell_name, #first_slot);
     };
-    vec![declaration, enter]
+    let mut statements = declaration(site);
+    statements.push(enter);
+    statements
+}
+
+/// The body of an `async fn`: the site, then the body as a future wrapped in the call's probe,
+/// which enters the call tree at each poll; the body's marks write to the call being polled.
+///
+/// Input:  async fn f(..) -> R { stmts }
+/// Output: async fn f(..) -> R { site!(..); AsyncCall::new(&SITE, &CELL, first slot,
+///             async move { let frame = AsyncFrame; stmts }).await }
+pub fn async_body(site: &SiteDescription, first_slot: u32, body: Vec<Stmt>) -> Vec<Stmt> {
+    let site_name = Ident::new("__HIPERF_SITE", Span::mixed_site());
+    let cell_name = Ident::new("__HIPERF_BLOCK", Span::mixed_site());
+    let frame = frame();
+    let first_slot = slot_literal(first_slot);
+    let call: Expr = parse_quote! {
+        ::hiperf::__private::AsyncCall::new(&#site_name, &#cell_name, #first_slot, async move {
+            let #frame = ::hiperf::__private::AsyncFrame;
+            #(#body)*
+        }).await
+    };
+    let mut statements = declaration(site);
+    statements.push(Stmt::Expr(call, None));
+    statements
 }
 
 /// The statement `#[hiperf::main]` places first in `main`.

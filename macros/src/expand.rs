@@ -1,13 +1,13 @@
 //! The rewrite: a mark before every statement line, loop headers marked on every iteration.
 //! The body keeps its own block, its tail expression and its `let` scopes.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     Block, Expr, ExprForLoop, ExprIf, ExprMatch, ExprWhile, ImplItem, ItemFn, ItemImpl, ItemMod,
-    Stmt, parse_quote,
+    ItemTrait, Stmt, TraitItem, parse_quote,
 };
 
 use crate::args;
@@ -40,21 +40,39 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
         Target::Function(function) => {
             let mut item = function.item;
             if attribute == Attribute::Main {
+                let stacked = match parse::take_stacked_under_main(&mut item.attrs) {
+                    Ok(stacked) => stacked,
+                    Err(error) => return with_item(error, item.into_token_stream()),
+                };
+                if let Some(stacked) = stacked {
+                    // Input:  #[main] #[profile] fn main() { body }
+                    // Output: fn main() { let guard = ReportGuard::new(); site; frame; body }
+                    // The guard is declared first so that it drops last, once the frame has
+                    // counted the call.
+                    let name = stacked.name.map(|name| name.value());
+                    let memory = stacked.memory && item.sig.asyncness.is_none();
+                    instrument(
+                        &mut item,
+                        Measures {
+                            time: stacked.time,
+                            memory,
+                        },
+                        name.as_deref(),
+                    );
+                }
                 // Input:  fn main() { body }
                 // Output: fn main() { let guard = ReportGuard::new(); body }
                 item.block.stmts.insert(0, emit::report_guard());
                 return item.into_token_stream();
             }
-            let name = options
-                .name
-                .map_or_else(|| item.sig.ident.to_string(), |name| name.value());
+            let name = options.name.map(|name| name.value());
             instrument(
                 &mut item,
                 Measures {
                     time: function.time,
                     memory: function.memory,
                 },
-                &name,
+                name.as_deref(),
             );
             item.into_token_stream()
         }
@@ -71,18 +89,20 @@ pub fn attribute(attribute: Attribute, args: TokenStream, item: TokenStream) -> 
 
 /// Input:  fn f(..) -> R { stmt_1; ..; tail }
 /// Output: fn f(..) -> R { site!(..); let frame = Frame::enter(.., first slot); stmt_1; ..; mark(n); tail }
-fn instrument(item: &mut ItemFn, measures: Measures, name: &str) {
+/// `name`: the name given with `name = ".."`; without it, reports read the function's path.
+fn instrument(item: &mut ItemFn, measures: Measures, name: Option<&str>) {
+    let ident = item.sig.ident.to_string();
     let fn_line = line(item.sig.fn_token.span);
     let source = parse::source(item);
     let mut instrumenter = Instrumenter {
         slot_lines: vec![fn_line],
         line: fn_line,
-        times_awaits: item.sig.asyncness.is_some() && measures.time,
     };
     // Line 0 as the enclosing line: the body's first statement is marked even on the `fn` line.
     instrumenter.instrument_block(&mut item.block, 0);
     let description = SiteDescription {
-        name,
+        name: name.unwrap_or(&ident),
+        name_given: name.is_some(),
         fn_line,
         source: &source,
         slot_lines: &instrumenter.slot_lines,
@@ -98,6 +118,11 @@ fn instrument(item: &mut ItemFn, measures: Measures, name: &str) {
         .unwrap_or(0);
     if first_slot != 0 {
         item.block.stmts.remove(0);
+    }
+    if description.is_async {
+        let body = std::mem::take(&mut item.block.stmts);
+        item.block.stmts = emit::async_body(&description, first_slot, body);
+        return;
     }
     let prologue = emit::prologue(&description, first_slot);
     item.block.stmts.splice(0..0, prologue);
@@ -122,13 +147,9 @@ fn wanted(
 }
 
 /// Input:  #[profile] impl Type { fn a(&self) {..} #[hiperf::skip] fn b() {..} }
-/// Output: impl Type { fn a(&self) { probes.. } fn b() {..} }, `a` named `Type::a`.
+/// Output: impl Type { fn a(&self) { probes.. } fn b() {..} }, `a` named `Type::a` (by its
+/// path, read at run time, as a method annotated on its own).
 fn instrument_impl(item_impl: &mut ItemImpl, measures: Measures) {
-    let type_name = match &*item_impl.self_ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
-    .unwrap_or_else(|| item_impl.self_ty.to_token_stream().to_string());
     for impl_item in &mut item_impl.items {
         let ImplItem::Fn(method) = impl_item else {
             continue;
@@ -136,20 +157,49 @@ fn instrument_impl(item_impl: &mut ItemImpl, measures: Measures) {
         let Some(method_measures) = wanted(&mut method.attrs, &method.sig, measures) else {
             continue;
         };
-        let mut function = ItemFn {
-            attrs: std::mem::take(&mut method.attrs),
-            vis: method.vis.clone(),
-            sig: method.sig.clone(),
-            block: Box::new(std::mem::replace(&mut method.block, parse_quote!({}))),
-        };
-        instrument(
-            &mut function,
+        instrument_method(
+            &mut method.attrs,
+            &mut method.sig,
+            &mut method.block,
             method_measures,
-            &format!("{type_name}::{}", method.sig.ident),
         );
-        method.attrs = function.attrs;
-        method.block = *function.block;
     }
+}
+
+/// Input:  #[profile] mod m { trait T { fn provided(&self) {..} fn required(&self); } }
+/// Output: the provided (default) methods instrumented, named `T::provided`.
+fn instrument_trait(item_trait: &mut ItemTrait, measures: Measures) {
+    for trait_item in &mut item_trait.items {
+        let TraitItem::Fn(method) = trait_item else {
+            continue;
+        };
+        let Some(block) = &mut method.default else {
+            continue;
+        };
+        let Some(method_measures) = wanted(&mut method.attrs, &method.sig, measures) else {
+            continue;
+        };
+        instrument_method(&mut method.attrs, &mut method.sig, block, method_measures);
+    }
+}
+
+/// Instruments a method (of an `impl` block, or a trait's default) as a function.
+fn instrument_method(
+    attrs: &mut Vec<syn::Attribute>,
+    sig: &mut syn::Signature,
+    block: &mut Block,
+    measures: Measures,
+) {
+    let mut function = ItemFn {
+        attrs: std::mem::take(attrs),
+        vis: syn::Visibility::Inherited,
+        sig: sig.clone(),
+        block: Box::new(std::mem::replace(block, parse_quote!({}))),
+    };
+    instrument(&mut function, measures, None);
+    *attrs = function.attrs;
+    *sig = function.sig;
+    *block = *function.block;
 }
 
 /// Input:  #[profile] mod m { fn f() {..} impl T {..} mod inner {..} }
@@ -164,18 +214,26 @@ fn instrument_module(module: &mut ItemMod, measures: Measures) {
                 if let Some(function_measures) =
                     wanted(&mut function.attrs, &function.sig, measures)
                 {
-                    let name = function.sig.ident.to_string();
-                    instrument(function, function_measures, &name);
+                    instrument(function, function_measures, None);
                 }
             }
             syn::Item::Impl(item_impl) => {
-                let skipped = parse::take_skip(&mut item_impl.attrs);
+                // An `impl` block with its own attribute expands by itself.
+                let skipped = parse::take_skip(&mut item_impl.attrs)
+                    || parse::has_own_attribute(&item_impl.attrs);
                 if !skipped {
                     instrument_impl(item_impl, measures);
                 }
             }
+            syn::Item::Trait(item_trait) => {
+                let skipped = parse::take_skip(&mut item_trait.attrs);
+                if !skipped {
+                    instrument_trait(item_trait, measures);
+                }
+            }
             syn::Item::Mod(inner) => {
-                let skipped = parse::take_skip(&mut inner.attrs);
+                let skipped =
+                    parse::take_skip(&mut inner.attrs) || parse::has_own_attribute(&inner.attrs);
                 if !skipped && inner.content.is_some() {
                     instrument_module(inner, measures);
                 }
@@ -196,8 +254,6 @@ struct Instrumenter {
     slot_lines: Vec<u32>,
     /// The line of the statement being visited: nested blocks do not mark it again.
     line: u32,
-    /// In an `async fn`: time each `.await`'s suspension apart from the line's polled time.
-    times_awaits: bool,
 }
 
 impl Instrumenter {
@@ -240,7 +296,17 @@ impl Instrumenter {
         let slot = self.slot(header_line);
         let saved = std::mem::replace(&mut self.line, header_line);
         self.visit_expr_mut(&mut for_loop.expr);
-        let iterable = std::mem::replace(&mut *for_loop.expr, Expr::Verbatim(TokenStream::new()));
+        let mut iterable =
+            std::mem::replace(&mut *for_loop.expr, Expr::Verbatim(TokenStream::new()));
+        // Parentheses rustc requires around a struct literal in the loop's head are redundant
+        // as an argument (`unused_parens`).
+        while let Expr::Paren(paren) = iterable {
+            if !paren.attrs.is_empty() {
+                iterable = Expr::Paren(paren);
+                break;
+            }
+            iterable = *paren.expr;
+        }
         *for_loop.expr = emit::mark_iter(slot, iterable);
         self.instrument_block(&mut for_loop.body, header_line);
         self.line = saved;
@@ -288,6 +354,10 @@ impl Instrumenter {
                 self.if_expr(inner);
                 self.line = saved;
                 if inner_line != if_line {
+                    // The `if` now stands alone in a block, no longer an `else if`: clippy
+                    // would lint it as such (`option_if_let_else`, with a suggestion that
+                    // moves the mark). Its keyword keeps its place but belongs to the expansion.
+                    inner.if_token.span = Span::call_site().located_at(inner.if_token.span);
                     let slot = self.slot(inner_line);
                     let inner =
                         std::mem::replace(&mut **else_branch, Expr::Verbatim(TokenStream::new()));
@@ -345,14 +415,6 @@ impl VisitMut for Instrumenter {
             Expr::While(while_loop) => *expr = self.while_loop(while_loop),
             Expr::If(if_expr) => self.if_expr(if_expr),
             Expr::Match(match_expr) => self.match_expr(match_expr),
-            // Input:  base.await
-            // Output: TimedAwait::new(&frame, IntoFuture::into_future(base)).await
-            Expr::Await(await_expr) if self.times_awaits => {
-                self.visit_expr_mut(&mut await_expr.base);
-                let base =
-                    std::mem::replace(&mut *await_expr.base, Expr::Verbatim(TokenStream::new()));
-                *await_expr.base = emit::timed_await(base);
-            }
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }

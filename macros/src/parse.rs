@@ -2,6 +2,7 @@
 //! Every rejection lives here, as a `syn::Error` on the offending token.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Item, ItemFn};
 
@@ -84,6 +85,48 @@ pub fn has_own_attribute(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .any(|attr| is_hiperf_attribute(attr, "profile") || is_hiperf_attribute(attr, "memit"))
+}
+
+/// `#[profile]` and/or `#[memit]` found under `#[main]` on the same function.
+pub struct Stacked {
+    pub time: bool,
+    pub memory: bool,
+    pub name: Option<syn::LitStr>,
+}
+
+/// Removes the `#[profile]` and `#[memit]` attributes stacked under `#[main]`, so that `main`
+/// is instrumented in one expansion with the report guard outside its frame (the guard must
+/// drop last, after the frame has counted the call).
+pub fn take_stacked_under_main(attrs: &mut Vec<syn::Attribute>) -> syn::Result<Option<Stacked>> {
+    let mut stacked: Option<Stacked> = None;
+    let mut kept = Vec::with_capacity(attrs.len());
+    for attr in std::mem::take(attrs) {
+        let which = if is_hiperf_attribute(&attr, "profile") {
+            Attribute::Profile
+        } else if is_hiperf_attribute(&attr, "memit") {
+            Attribute::Memit
+        } else {
+            kept.push(attr);
+            continue;
+        };
+        let tokens = match &attr.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => TokenStream::new(),
+        };
+        let options = crate::args::parse(which, tokens)?;
+        let entry = stacked.get_or_insert(Stacked {
+            time: false,
+            memory: false,
+            name: None,
+        });
+        entry.time |= which == Attribute::Profile;
+        entry.memory |= which == Attribute::Memit;
+        if let Some(name) = options.name {
+            entry.name = Some(name);
+        }
+    }
+    *attrs = kept;
+    Ok(stacked)
 }
 
 fn is_hiperf_attribute(attr: &syn::Attribute, name: &str) -> bool {
@@ -207,9 +250,9 @@ pub fn line(span: Span) -> u32 {
     span.start().line as u32
 }
 
-/// The source lines of the function, from its first attribute to its closing brace, captured
-/// at compile time: read from the file when it can be, else rebuilt from the tokens (comments
-/// are then missing).
+/// The source lines of the function, from the attributes just above its `fn` line (not its
+/// doc comment) to the end of its body, captured at compile time: read from the file when it
+/// can be, else rebuilt from the tokens (comments are then missing).
 pub struct Source {
     pub first_line: u32,
     pub lines: Vec<String>,
@@ -217,20 +260,58 @@ pub struct Source {
 
 pub fn source(item: &ItemFn) -> Source {
     let fn_line = line(item.sig.fn_token.span);
-    let first_line = item
+    // The attributes after the last doc comment; `#[doc]` attributes lead the table otherwise.
+    let after_docs = item
         .attrs
         .iter()
+        .rposition(|attr| attr.path().is_ident("doc"))
+        .map_or(0, |last_doc| last_doc + 1);
+    let first_line = item.attrs[after_docs..]
+        .iter()
         .map(|attr| line(attr.span()))
+        .filter(|&attr_line| attr_line != 0 && attr_line <= fn_line)
         .chain([fn_line])
         .min()
         .unwrap_or(fn_line);
-    let last_line = line(item.block.brace_token.span.close()).max(fn_line);
+    let last_line = last_line(item);
     if let Some(lines) = read_lines(item.sig.fn_token.span, first_line, last_line) {
         return Source { first_line, lines };
     }
     Source {
         first_line,
         lines: rebuild_lines(item, first_line, last_line),
+    }
+}
+
+/// The last line of the function's body, read from the body's own tokens: the brace group's
+/// closing span is not reliable, because an attribute macro above this one that re-emits the
+/// function through syn (or an annotated item around it) rebuilds the group with one span
+/// that starts on the opening brace's line.
+fn last_line(item: &ItemFn) -> u32 {
+    let fn_line = line(item.sig.fn_token.span);
+    let file = item.sig.fn_token.span.local_file();
+    let mut last = line(item.block.brace_token.span.close()).max(fn_line);
+    let mut consider = |span: Span| {
+        let end = span.end().line as u32;
+        // Tokens from another file (a `macro_rules!` defined elsewhere) say nothing here.
+        if end > last && span.local_file() == file {
+            last = end;
+        }
+    };
+    visit_spans(item.block.to_token_stream(), &mut consider);
+    last
+}
+
+/// Calls `visit` with the span of every token in `tokens`, closing delimiters included.
+fn visit_spans(tokens: TokenStream, visit: &mut impl FnMut(Span)) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Group(group) => {
+                visit(group.span_close());
+                visit_spans(group.stream(), visit);
+            }
+            other => visit(other.span()),
+        }
     }
 }
 

@@ -60,3 +60,12 @@ pub fn block_on<F: std::future::Future>(future: F, pause: std::time::Duration) -
         }
     }
 }
+
+/// Holds this test binary's profiler lock: tests that run annotated functions and read the
+/// process-wide figures (call paths, threads, the heap) take it first, so that no test sees
+/// another's calls while it runs. A test that failed does not poison it for the others.
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -20,7 +20,7 @@ use crate::root;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The earlier run: a `report.json` (hiperf.report/1) or a profile (hiperf.profile/1,
+    /// The earlier run: a `report.json` (hiperf.report/1) or a profile (hiperf.profile/2,
     /// as `HIPERF_JSON` writes it).
     base: PathBuf,
     /// The later run [default: target/hiperf/report.json].
@@ -50,6 +50,19 @@ fn read(path: &Path) -> Result<Run, String> {
         .to_string();
     let invalid =
         |e: serde_json::Error| format!("{} does not follow {schema}: {e}", path.display());
+    // `hiperf.profile/1` wrote call paths as whole stacks; the comparison reads functions only.
+    let mut value = value;
+    let forget_stacks = |profile: &mut serde_json::Value| {
+        if profile.get("schema").and_then(|s| s.as_str()) == Some("hiperf.profile/1")
+            && let Some(paths) = profile.get_mut("paths")
+        {
+            *paths = serde_json::Value::Array(Vec::new());
+        }
+    };
+    if let Some(profile) = value.get_mut("profile") {
+        forget_stacks(profile);
+    }
+    forget_stacks(&mut value);
     match schema.as_str() {
         "hiperf.report/1" => {
             let report: RunReport = serde_json::from_value(value).map_err(invalid)?;
@@ -58,12 +71,12 @@ fn read(path: &Path) -> Result<Run, String> {
                 report: Some(report),
             })
         }
-        "hiperf.profile/1" => Ok(Run {
+        "hiperf.profile/1" | "hiperf.profile/2" => Ok(Run {
             report: None,
             profile: Some(serde_json::from_value(value).map_err(invalid)?),
         }),
         other => Err(format!(
-            "{}: unknown schema `{other}`; expected hiperf.report/1 or hiperf.profile/1",
+            "{}: unknown schema `{other}`; expected hiperf.report/1 or hiperf.profile/2",
             path.display()
         )),
     }

@@ -13,7 +13,7 @@ fn profile(hits: u64, time_ns: f64, allocations: u64) -> serde_json::Value {
         })
     };
     serde_json::json!({
-        "schema": "hiperf.profile/1",
+        "schema": "hiperf.profile/2",
         "clock": { "source": "tsc", "ticks_per_ns": 2.4, "invariant": true, "probe_line_ns": 10.0,
                    "probe_call_ns": 20.0, "probe_subtracted": false },
         "functions": [{

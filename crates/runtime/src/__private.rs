@@ -1,19 +1,18 @@
 //! Names the generated code uses. Not public API: no stability promise.
 
+pub use core::any::type_name_of_val;
+pub use core::option::Option;
 pub use core::{file, module_path};
 pub use std::thread_local;
 
 pub use inventory;
 
 pub use crate::budget::{Budget, BudgetStart, Figure as BudgetFigure, Relation as BudgetRelation};
+pub use crate::future::{AsyncCall, AsyncFrame};
 pub use crate::lines::BlockCell;
 pub use crate::memit::MemitStart;
 pub use crate::output::ReportGuard;
-pub use core::future::IntoFuture;
-
-pub use crate::probe::{
-    AsyncFrame, Frame, MarkIter, MemoryFrame, Probe, TimeFrame, TimeMemoryFrame, TimedAwait,
-};
+pub use crate::probe::{Frame, MarkIter, MemoryFrame, Probe, TimeFrame, TimeMemoryFrame};
 pub use crate::registry::{Measures, Site, SiteInfo, SiteRef};
 
 /// Declares an annotated function's site, its per-thread block cell, and registers the site.

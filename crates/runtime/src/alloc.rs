@@ -3,15 +3,19 @@
 //!
 //! PERF: each thread writes only its own [`HeapSlot`] (a relaxed load then store: plain moves
 //! on x86-64); a report sums the slots. Inside the allocator nothing allocates, locks or
-//! panics. A thread claims a slot from a fixed pool on its first allocation and gives it back
-//! when it exits, if it ran a profiled function (the release needs a thread-local destructor,
-//! which the allocator itself must not register); past the pool, threads share one slot
-//! updated with atomic read-modify-writes, still exact.
+//! panics. A thread claims a slot on its first allocator call and gives it back when it exits,
+//! whatever it ran: on Unix through a `pthread` key destructor, which the allocator can set
+//! without allocating (the key's value lives in the thread's own `pthread` block), and which
+//! runs after every Rust thread-local destructor. A later thread continues the sums of the
+//! slot it takes, so nothing is lost and the pool only grows with the threads alive at once:
+//! 4,096 slots in a static array, then chunks of 4,096 mapped from the system as needed. Only
+//! past 1,048,576 threads alive at once do threads share one slot, updated with atomic
+//! read-modify-writes (the process's figures stay exact, a thread's own do not).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Ordering::*};
 
 /// A counting global allocator around `A` (by default the system allocator).
 ///
@@ -178,8 +182,15 @@ impl HeapSlot {
     }
 }
 
-const POOL_SIZE: usize = 4096;
-static POOL: [HeapSlot; POOL_SIZE] = [const { HeapSlot::new() }; POOL_SIZE];
+/// Slots per chunk, and chunks: the first chunk is a static array, the others are mapped
+/// when more threads than the chunks before hold slots at once.
+const CHUNK_SLOTS: usize = 4096;
+const MAX_CHUNKS: usize = 256;
+static FIRST_CHUNK: [HeapSlot; CHUNK_SLOTS] = [const { HeapSlot::new() }; CHUNK_SLOTS];
+static CHUNKS: [AtomicPtr<HeapSlot>; MAX_CHUNKS] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CHUNKS];
+/// One more than the highest slot ever claimed: the slots a sum must read.
+static SLOTS_USED: AtomicUsize = AtomicUsize::new(0);
 static OVERFLOW: HeapSlot = HeapSlot::new();
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -232,42 +243,184 @@ pub fn current() -> &'static HeapSlot {
     if slot.is_null() {
         return claim();
     }
-    // SAFETY: the cell only ever holds pointers to the statics above.
+    // SAFETY: the cell only ever holds pointers to slots, which are never freed.
     unsafe { &*slot }
+}
+
+/// The slots of chunk `index`, if it exists.
+fn chunk(index: usize) -> Option<&'static [HeapSlot]> {
+    if index == 0 {
+        return Some(&FIRST_CHUNK);
+    }
+    let start = CHUNKS[index].load(Acquire);
+    // SAFETY: a published chunk holds `CHUNK_SLOTS` zeroed (valid) slots and is never unmapped.
+    (!start.is_null()).then(|| unsafe { std::slice::from_raw_parts(start, CHUNK_SLOTS) })
+}
+
+/// Chunk `index`, mapped now if no thread did before.
+#[cold]
+fn chunk_or_map(index: usize) -> Option<&'static [HeapSlot]> {
+    if let Some(chunk) = chunk(index) {
+        return Some(chunk);
+    }
+    let fresh = pages::map(CHUNK_SLOTS * std::mem::size_of::<HeapSlot>())?.cast::<HeapSlot>();
+    if let Err(_other) = CHUNKS[index].compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire) {
+        // Another thread mapped it first: use its chunk.
+        pages::unmap(fresh.cast(), CHUNK_SLOTS * std::mem::size_of::<HeapSlot>());
+    }
+    chunk(index)
 }
 
 #[cold]
 #[inline(never)]
 fn claim() -> &'static HeapSlot {
-    let slot = POOL
-        .iter()
-        .find(|slot| {
-            slot.in_use
-                .compare_exchange(false, true, Acquire, Relaxed)
-                .is_ok()
-        })
-        .unwrap_or(&OVERFLOW);
+    let found = (0..MAX_CHUNKS)
+        .map_while(|chunk_index| Some((chunk_index, chunk_or_map(chunk_index)?)))
+        .find_map(|(chunk_index, chunk)| {
+            let (offset, slot) = chunk.iter().enumerate().find(|(_, slot)| {
+                !slot.in_use.load(Relaxed)
+                    && slot
+                        .in_use
+                        .compare_exchange(false, true, Acquire, Relaxed)
+                        .is_ok()
+            })?;
+            SLOTS_USED.fetch_max(chunk_index * CHUNK_SLOTS + offset + 1, Release);
+            Some(slot)
+        });
+    let slot = found.unwrap_or(&OVERFLOW);
     // A new owner starts its peak from its own live level (a slot's sums carry over).
     slot.peak.store(slot.live.load(Relaxed), Relaxed);
     HEAP.with(|cell| cell.set(slot));
+    if !slot.is_shared() {
+        thread_exit::release_at_exit(slot);
+    }
     slot
 }
 
-/// Gives this thread's slot back (called from a thread-local destructor outside the
-/// allocator). Later allocations of the exiting thread go to the shared slot.
-pub(crate) fn release_thread_slot() {
+/// Gives this thread's slot back. Later allocator calls of the exiting thread (from other
+/// destructors) go to the shared slot.
+fn release_slot() {
     let _ = HEAP.try_with(|cell| {
-        let slot = cell.get();
-        if slot.is_null() {
-            return;
-        }
-        cell.set(&OVERFLOW);
-        // SAFETY: a pointer to one of the statics.
-        let slot = unsafe { &*slot };
-        if !slot.is_shared() {
+        let slot = cell.replace(&OVERFLOW);
+        // SAFETY: the cell only ever holds pointers to slots, which are never freed.
+        if let Some(slot) = unsafe { slot.as_ref() }
+            && !slot.is_shared()
+        {
             slot.in_use.store(false, Release);
         }
     });
+}
+
+/// Gives this thread's slot back from the thread-exit destructor of `lines`, where no
+/// `pthread` key does it.
+pub(crate) fn release_thread_slot() {
+    if !thread_exit::BY_KEY {
+        release_slot();
+    }
+}
+
+/// The release of a thread's slot when the thread exits.
+#[cfg(unix)]
+mod thread_exit {
+    use std::sync::atomic::{AtomicUsize, Ordering::*};
+
+    use super::HeapSlot;
+
+    /// Slots are released by the key's destructor, not by `lines`.
+    pub(super) const BY_KEY: bool = true;
+
+    /// The key plus one (zero: not created yet).
+    static KEY: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe extern "C" fn release(_: *mut libc::c_void) {
+        super::release_slot();
+    }
+
+    fn key() -> Option<libc::pthread_key_t> {
+        let key = KEY.load(Acquire);
+        if key != 0 {
+            return Some((key - 1) as libc::pthread_key_t);
+        }
+        let mut created: libc::pthread_key_t = 0;
+        // SAFETY: `created` is a valid out-pointer; `release` has the destructor signature.
+        if unsafe { libc::pthread_key_create(&mut created, Some(release)) } != 0 {
+            return None;
+        }
+        match KEY.compare_exchange(0, created as usize + 1, AcqRel, Acquire) {
+            Ok(_) => Some(created),
+            Err(other) => {
+                // Another thread created one first: use it.
+                // SAFETY: `created` is a key this thread made and nobody else has seen.
+                unsafe { libc::pthread_key_delete(created) };
+                Some((other - 1) as libc::pthread_key_t)
+            }
+        }
+    }
+
+    /// Arranges for this thread's `slot` to be released when the thread exits: the key's value
+    /// is kept in the thread's own `pthread` block (for the first 32 keys of the process;
+    /// glibc's `calloc` after that, never this allocator), and its destructor runs after the
+    /// Rust thread-local destructors.
+    pub(super) fn release_at_exit(slot: &'static HeapSlot) {
+        if let Some(key) = key() {
+            // SAFETY: a valid key; the value is only handed back to `release`.
+            unsafe { libc::pthread_setspecific(key, (slot as *const HeapSlot).cast()) };
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod thread_exit {
+    use super::HeapSlot;
+
+    /// Slots are released by the thread-exit destructor of `lines`, for threads that ran a
+    /// profiled function.
+    pub(super) const BY_KEY: bool = false;
+
+    pub(super) fn release_at_exit(_: &'static HeapSlot) {}
+}
+
+/// Zeroed pages for slot chunks, from the system and never from an allocator.
+mod pages {
+    #[cfg(unix)]
+    pub(super) fn map(bytes: usize) -> Option<*mut u8> {
+        // SAFETY: an anonymous private mapping with no address hint has no preconditions.
+        let start = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        (start != libc::MAP_FAILED).then_some(start.cast())
+    }
+
+    #[cfg(unix)]
+    pub(super) fn unmap(start: *mut u8, bytes: usize) {
+        // SAFETY: `start` is a mapping of `bytes` made by `map` and never shared.
+        unsafe { libc::munmap(start.cast(), bytes) };
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn map(bytes: usize) -> Option<*mut u8> {
+        use std::alloc::{GlobalAlloc, Layout, System};
+        let layout = Layout::from_size_align(bytes, 4096).ok()?;
+        // SAFETY: a non-zero size.
+        let start = unsafe { System.alloc_zeroed(layout) };
+        (!start.is_null()).then_some(start)
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn unmap(start: *mut u8, bytes: usize) {
+        use std::alloc::{GlobalAlloc, Layout, System};
+        if let Ok(layout) = Layout::from_size_align(bytes, 4096) {
+            // SAFETY: allocated by `map` with this layout.
+            unsafe { System.dealloc(start, layout) };
+        }
+    }
 }
 
 /// Whether an [`Alloc`] is the global allocator (it has counted at least one allocation).
@@ -307,10 +460,13 @@ pub fn thread_heap() -> HeapFigures {
 /// Every thread's figures summed (threads that exited included): the process's heap.
 pub fn process_heap() -> HeapFigures {
     let mut total = OVERFLOW.figures();
-    for slot in POOL
-        .iter()
-        .take_while(|slot| slot.in_use.load(Relaxed) || slot.allocations.load(Relaxed) != 0)
-    {
+    // Chunks are mapped in order, each once the ones before are full.
+    let used = SLOTS_USED.load(Acquire);
+    let slots = (0..MAX_CHUNKS)
+        .map_while(chunk)
+        .flat_map(|chunk| chunk.iter())
+        .take(used);
+    for slot in slots {
         let figures = slot.figures();
         total.live += figures.live;
         total.peak += figures.peak;

@@ -308,7 +308,7 @@ impl LineCounts {
         });
         let &(allocated_bytes, allocations, site, slot) = grown.first()?;
         Some(TopLine {
-            function: format!("{}::{}", site.info.module_path, site.info.name),
+            function: format!("{}::{}", site.info.module_path, site.info.qualified_name()),
             file: site.info.file,
             line: site.info.slot_lines[slot],
             allocated_bytes,

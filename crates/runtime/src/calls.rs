@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize
 use crate::lines::Counter;
 use crate::registry::Site;
 
-/// Nodes per chunk, and chunks per tree: at most 65,536 distinct call paths per thread.
+/// Nodes per chunk, and chunks per tree: at most 1,048,576 distinct call paths per thread
+/// (recursion 10^6 deep), allocated a chunk at a time as they are first used.
 const CHUNK_NODES: usize = 1024;
-const MAX_CHUNKS: usize = 64;
+const MAX_CHUNKS: usize = 1024;
 /// Events per chunk, and chunks per tree: the first 65,536 calls of each thread are logged.
 const CHUNK_EVENTS: usize = 4096;
 const MAX_EVENT_CHUNKS: usize = 16;
@@ -240,8 +241,19 @@ pub(crate) fn child_ticks() -> u64 {
 pub(crate) struct Entry {
     tree: &'static Tree,
     node: &'static Node,
+    index: u32,
     parent: u32,
     saved_child_ticks: u64,
+    /// The call's callee ticks when this stretch of it began (0 for a synchronous call; an
+    /// async call's callee ticks so far at the start of a poll).
+    child_ticks_at_entry: u64,
+}
+
+impl Entry {
+    /// The tree and node of the call's path, to count the call if it ends outside a poll.
+    pub(crate) fn path(&self) -> (&'static Tree, u32) {
+        (self.tree, self.index)
+    }
 }
 
 /// Whether calls are logged for timelines (off unless a trace was asked for: it costs a few
@@ -259,9 +271,10 @@ pub fn log_events(on: bool) {
     LOG_EVENTS.store(on, Relaxed);
 }
 
-/// Enters a call of `site`.
+/// Enters a call of `site` (or resumes one: an async call at the start of a poll) whose
+/// callee ticks so far are `child_ticks`.
 #[inline(always)]
-pub(crate) fn enter(site: &'static Site) -> Entry {
+pub(crate) fn enter(site: &'static Site, child_ticks: u64) -> Entry {
     // SAFETY: see `context`.
     let context = unsafe { &*context() };
     let mut tree = context.tree.get();
@@ -276,30 +289,85 @@ pub(crate) fn enter(site: &'static Site) -> Entry {
     Entry {
         tree,
         node: tree.node_static(node),
+        index: node,
         parent,
-        saved_child_ticks: context.child_ticks.replace(0),
+        saved_child_ticks: context.child_ticks.replace(child_ticks),
+        child_ticks_at_entry: child_ticks,
     }
 }
 
-/// Leaves a call of `site` that started at `start` and took `total` ticks: restores the
-/// caller's context, charges `total` to the caller's callee time, records the path's
-/// figures, and returns the callee time of the call that ends.
+/// Leaves a stretch of a call that took `ticks` (the whole of a synchronous call, one poll of
+/// an async one): restores the caller's context, charges `ticks` to the caller's callee time
+/// and to the path's inclusive and self time, and returns the call's callee ticks so far.
 #[inline(always)]
-pub(crate) fn exit(entry: &Entry, site: &'static Site, start: u64, total: u64) -> u64 {
+pub(crate) fn leave(entry: &Entry, ticks: u64) -> u64 {
     // SAFETY: see `context`.
     let context = unsafe { &*context() };
     context.node.set(entry.parent);
     let child_ticks = context
         .child_ticks
-        .replace(entry.saved_child_ticks.wrapping_add(total));
+        .replace(entry.saved_child_ticks.wrapping_add(ticks));
     let node = entry.node;
-    node.calls.add(1);
-    node.total_ticks.add(total);
-    node.self_ticks.add(total.saturating_sub(child_ticks));
-    if LOG_EVENTS.load(Relaxed) {
-        entry.tree.log(site, start, total);
-    }
+    node.total_ticks.add(ticks);
+    node.self_ticks
+        .add(ticks.saturating_sub(child_ticks.wrapping_sub(entry.child_ticks_at_entry)));
     child_ticks
+}
+
+/// Counts a call of `site` along `entry`'s path that ended, started at `start` and took
+/// `duration` ticks (logged for timelines when asked).
+#[inline(always)]
+pub(crate) fn count(entry: &Entry, site: &'static Site, start: u64, duration: u64) {
+    entry.node.calls.add(1);
+    if LOG_EVENTS.load(Relaxed) {
+        entry.tree.log(site, start, duration);
+    }
+}
+
+/// Counts a call that ended outside any poll (an async call dropped while suspended), along
+/// the path `node` of `tree` where it last ran. Only a tree's thread writes to it: from another
+/// thread the same path is found, or made, in that thread's tree.
+#[cold]
+pub(crate) fn count_suspended(
+    (tree, node): (&'static Tree, u32),
+    site: &'static Site,
+    start: u64,
+    duration: u64,
+) {
+    // SAFETY: see `context`.
+    let context = unsafe { &*context() };
+    let mut own = context.tree.get();
+    if own.is_null() {
+        own = acquire(context);
+    }
+    // SAFETY: set by `acquire` to a leaked tree this thread holds.
+    let own: &'static Tree = unsafe { &*own };
+    let index = if ptr::eq(own, tree) {
+        node
+    } else {
+        // The path's sites, innermost first, then the same path from this tree's root.
+        let mut sites = Vec::new();
+        let mut at = node;
+        while at != ROOT && at != OVERFLOW {
+            let step = tree.node(at);
+            sites.push(step.site.load(Relaxed));
+            at = step.parent();
+        }
+        let mut index = if at == OVERFLOW { OVERFLOW } else { ROOT };
+        for &site in sites.iter().rev() {
+            // SAFETY: node sites are statics (or null for the root and overflow nodes).
+            index = match unsafe { site.as_ref() } {
+                Some(site) => own.child(index, site),
+                None => OVERFLOW,
+            };
+        }
+        index
+    };
+    let node = own.node(index);
+    node.calls.add(1);
+    if LOG_EVENTS.load(Relaxed) {
+        own.log(site, start, duration);
+    }
 }
 
 #[cold]

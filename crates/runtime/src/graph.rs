@@ -10,17 +10,23 @@ use crate::calls::{self, OVERFLOW, ROOT};
 use crate::clock::Calibration;
 use crate::registry::Site;
 
-/// Stands for "[call tree full]" in a path: calls past a thread's 65,536 distinct paths.
+/// Stands for "[call tree full]" in a path: calls past a thread's 1,048,576 distinct paths.
 pub const TRUNCATED: u32 = u32::MAX;
 
-/// One distinct call path, summed over threads.
+/// One distinct call path, summed over threads: `function` called along the path `parent`.
+///
+/// `Profile::paths` lists each path after its parent, depth first, so that a reader builds
+/// every stack in one pass; the list grows with the number of paths, not with their depth.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CallPath {
-    /// Indices into `Profile::functions`, outermost first ([`TRUNCATED`] for the overflow).
-    pub stack: Vec<u32>,
+    /// The path this one extends (an index into `Profile::paths`); `None` for an outermost call.
+    pub parent: Option<u32>,
+    /// The function called: an index into `Profile::functions` ([`TRUNCATED`] for calls past
+    /// a full call tree).
+    pub function: u32,
     /// Calls that ended along this path.
     pub calls: u64,
-    /// Their inclusive time, in nanoseconds.
+    /// Their inclusive time, in nanoseconds (an `async fn`'s time polled).
     pub total_ns: f64,
     /// Their time outside profiled callees, in nanoseconds.
     pub self_ns: f64,
@@ -41,54 +47,158 @@ pub struct Edge {
     pub total_ns: f64,
 }
 
-/// Every call path of every thread, merged by path, in a stable order.
+/// A merged path while it is built: figures in ticks, and its children.
+#[derive(Default)]
+struct Merged {
+    parent: Option<u32>,
+    function: u32,
+    calls: u64,
+    total: u64,
+    self_ticks: u64,
+    children: Vec<u32>,
+}
+
+/// Every call path of every thread, merged by path, depth first (children by function):
+/// time and memory linear in the number of tree nodes.
 pub(crate) fn paths(sites: &[&'static Site], calibration: &Calibration) -> Vec<CallPath> {
     let index: HashMap<*const Site, u32> = sites
         .iter()
         .enumerate()
         .map(|(i, site)| (*site as *const Site, i as u32))
         .collect();
-    let mut merged: HashMap<Vec<u32>, (u64, u64, u64)> = HashMap::new();
+    let mut merged: Vec<Merged> = Vec::new();
+    let mut by_key: HashMap<(Option<u32>, u32), u32> = HashMap::new();
+    let mut roots: Vec<u32> = Vec::new();
     for tree in calls::trees() {
         let len = tree.len();
-        // Parents come before their children, so each stack extends an earlier one.
-        let mut stacks: Vec<Vec<u32>> = Vec::with_capacity(len as usize);
+        // Each node's merged path; parents come before their children in a tree.
+        let mut at: Vec<Option<u32>> = Vec::with_capacity(len as usize);
         for node_index in 0..len {
             let node = tree.node(node_index);
-            let stack = match node_index {
-                ROOT => Vec::new(),
-                OVERFLOW => vec![TRUNCATED],
+            let (parent, function) = match node_index {
+                ROOT => {
+                    at.push(None);
+                    continue;
+                }
+                OVERFLOW => (None, TRUNCATED),
                 _ => {
-                    let mut stack = stacks[node.parent() as usize].clone();
                     let site = node.site().map(|s| s as *const Site);
-                    stack.push(
-                        site.and_then(|s| index.get(&s).copied())
-                            .unwrap_or(TRUNCATED),
-                    );
-                    stack
+                    let function = site
+                        .and_then(|s| index.get(&s).copied())
+                        .unwrap_or(TRUNCATED);
+                    (at.get(node.parent() as usize).copied().flatten(), function)
                 }
             };
             let calls = node.calls.get();
-            if calls > 0 {
-                let entry = merged.entry(stack.clone()).or_default();
-                entry.0 += calls;
-                entry.1 += node.total_ticks.get();
-                entry.2 += node.self_ticks.get();
+            let (total, self_ticks) = (node.total_ticks.get(), node.self_ticks.get());
+            if node_index == OVERFLOW && calls == 0 && total == 0 {
+                at.push(None);
+                continue;
             }
-            stacks.push(stack);
+            let position = *by_key.entry((parent, function)).or_insert_with(|| {
+                let position = merged.len() as u32;
+                merged.push(Merged {
+                    parent,
+                    function,
+                    ..Merged::default()
+                });
+                match parent {
+                    Some(parent) => merged[parent as usize].children.push(position),
+                    None => roots.push(position),
+                }
+                position
+            });
+            let path = &mut merged[position as usize];
+            path.calls += calls;
+            path.total += total;
+            path.self_ticks += self_ticks;
+            at.push(Some(position));
         }
     }
-    let mut paths: Vec<CallPath> = merged
-        .into_iter()
-        .map(|(stack, (calls, total, self_ticks))| CallPath {
-            stack,
-            calls,
-            total_ns: calibration.to_ns(total),
-            self_ns: calibration.to_ns(self_ticks),
+    drop(by_key);
+    // Depth first, children by function, without recursion (paths may be 10^6 deep).
+    let by_function = |merged: &[Merged], list: &mut Vec<u32>| {
+        list.sort_by_key(|&child| std::cmp::Reverse(merged[child as usize].function));
+    };
+    let mut order: Vec<u32> = Vec::with_capacity(merged.len());
+    let mut new_index = vec![0u32; merged.len()];
+    let mut pending = roots;
+    by_function(&merged, &mut pending);
+    while let Some(position) = pending.pop() {
+        new_index[position as usize] = order.len() as u32;
+        order.push(position);
+        let mut children = std::mem::take(&mut merged[position as usize].children);
+        by_function(&merged, &mut children);
+        pending.extend(children);
+    }
+    order
+        .iter()
+        .map(|&position| {
+            let path = &merged[position as usize];
+            CallPath {
+                parent: path.parent.map(|parent| new_index[parent as usize]),
+                function: path.function,
+                calls: path.calls,
+                total_ns: calibration.to_ns(path.total),
+                self_ns: calibration.to_ns(path.self_ticks),
+            }
         })
-        .collect();
-    paths.sort_by(|a, b| a.stack.cmp(&b.stack));
-    paths
+        .collect()
+}
+
+/// Calls `visit(index, ancestors)` for each path in order, with the indices of its ancestors,
+/// outermost first. Linear for paths listed depth first (as `Profile::paths` is); any order
+/// where each path comes after its parent works.
+///
+/// # Examples
+///
+/// ```
+/// use hiperf_runtime::graph::{CallPath, walk};
+///
+/// let path = |parent, function| CallPath { parent, function, calls: 1, total_ns: 1.0, self_ns: 1.0 };
+/// let paths = vec![path(None, 0), path(Some(0), 1), path(Some(1), 2), path(Some(0), 3)];
+/// let mut depths = Vec::new();
+/// walk(&paths, |_, ancestors| depths.push(ancestors.len()));
+/// assert_eq!(depths, [0, 1, 2, 1]);
+/// ```
+pub fn walk(paths: &[CallPath], mut visit: impl FnMut(usize, &[u32])) {
+    let mut chain = Chain::default();
+    for index in 0..paths.len() {
+        chain.move_to(paths, index, |_, _| {});
+        visit(index, &chain.indices);
+        chain.indices.push(index as u32);
+    }
+}
+
+/// The ancestors of the path being visited, outermost first.
+#[derive(Default)]
+struct Chain {
+    indices: Vec<u32>,
+}
+
+impl Chain {
+    /// Makes the chain that of path `index`, reporting each path left (`false`) and entered
+    /// (`true`).
+    fn move_to(&mut self, paths: &[CallPath], index: usize, mut change: impl FnMut(u32, bool)) {
+        let parent = paths[index].parent;
+        while let Some(&top) = self.indices.last() {
+            if Some(top) == parent {
+                return;
+            }
+            change(top, false);
+            self.indices.pop();
+        }
+        // Not depth first (or a root): rebuild the chain from the parent links.
+        let mut at = parent;
+        while let Some(step) = at.filter(|&step| (step as usize) < index) {
+            self.indices.push(step);
+            at = paths[step as usize].parent;
+        }
+        self.indices.reverse();
+        for &step in &self.indices {
+            change(step, true);
+        }
+    }
 }
 
 /// The caller/callee edges of `paths`, by (caller, callee).
@@ -99,8 +209,8 @@ pub(crate) fn paths(sites: &[&'static Site], calibration: &Calibration) -> Vec<C
 /// use hiperf_runtime::graph::{CallPath, edges};
 ///
 /// let paths = vec![
-///     CallPath { stack: vec![0], calls: 1, total_ns: 10.0, self_ns: 4.0 },
-///     CallPath { stack: vec![0, 1], calls: 3, total_ns: 6.0, self_ns: 6.0 },
+///     CallPath { parent: None, function: 0, calls: 1, total_ns: 10.0, self_ns: 4.0 },
+///     CallPath { parent: Some(0), function: 1, calls: 3, total_ns: 6.0, self_ns: 6.0 },
 /// ];
 /// let edges = edges(&paths);
 /// assert_eq!(edges.len(), 2);
@@ -108,11 +218,21 @@ pub(crate) fn paths(sites: &[&'static Site], calibration: &Calibration) -> Vec<C
 /// ```
 pub fn edges(paths: &[CallPath]) -> Vec<Edge> {
     let mut merged: HashMap<(Option<u32>, u32), Edge> = HashMap::new();
-    for path in paths {
-        let Some(&callee) = path.stack.last() else {
-            continue;
-        };
-        let caller = path.stack.len().checked_sub(2).map(|i| path.stack[i]);
+    // How many paths of the current chain call each function: a path whose function is
+    // already on its chain is a recursive call, whose time is inside its outer call's.
+    let mut open: HashMap<u32, u32> = HashMap::new();
+    let mut chain = Chain::default();
+    for (index, path) in paths.iter().enumerate() {
+        chain.move_to(paths, index, |step, entered| {
+            let count = open.entry(paths[step as usize].function).or_default();
+            *count = if entered {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+        });
+        let callee = path.function;
+        let caller = path.parent.map(|parent| paths[parent as usize].function);
         let edge = merged.entry((caller, callee)).or_insert(Edge {
             caller,
             callee,
@@ -122,10 +242,12 @@ pub fn edges(paths: &[CallPath]) -> Vec<Edge> {
         });
         edge.calls += path.calls;
         edge.self_ns += path.self_ns;
-        // A recursive path's time is already inside its outer call's: count it once.
-        if !path.stack[..path.stack.len() - 1].contains(&callee) {
+        let count = open.entry(callee).or_default();
+        if *count == 0 {
             edge.total_ns += path.total_ns;
         }
+        *count += 1;
+        chain.indices.push(index as u32);
     }
     let mut edges: Vec<Edge> = merged.into_values().collect();
     edges.sort_by_key(|edge| (edge.caller.map_or(-1, i64::from), edge.callee));

@@ -14,6 +14,7 @@ pub mod alloc;
 pub mod budget;
 pub mod calls;
 pub mod clock;
+pub mod future;
 pub mod graph;
 pub mod lines;
 pub mod memit;

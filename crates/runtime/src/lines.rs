@@ -95,18 +95,22 @@ pub struct Block {
     owner: AtomicPtr<BlockCell>,
     /// Calls that ended (returned or unwound).
     pub calls: Counter,
+    /// Threads that took this block: each thread that ran the function once, a block being
+    /// handed from a thread that exited to the next.
+    pub threads: Counter,
     /// Calls that were not inside another call of the same function (cProfile's primitive calls).
     pub primitive_calls: Counter,
     /// Calls of this function now open in this thread.
     pub depth: Counter,
     /// Inclusive ticks of the primitive calls (cProfile's cumtime: recursion not counted twice).
     pub cumulative_ticks: Counter,
-    /// Ticks an `async fn` spent in itself (the self time of synchronous functions comes from
-    /// the call tree).
-    pub self_ticks: Counter,
     /// The longest single call, in ticks.
     pub max_ticks: Counter,
-    /// Ticks an `async fn` spent suspended at `.await`s (included in `cumulative_ticks`).
+    /// `u64::MAX` minus the shortest single call, in ticks (so that zero means no call yet and
+    /// a shorter call raises it): see [`Block::min_ticks`].
+    pub(crate) inverse_min_ticks: Counter,
+    /// Ticks the primitive calls of an `async fn` spent suspended at `.await`s (included in
+    /// `cumulative_ticks`).
     pub suspended_ticks: Counter,
     /// Peak live heap above the level at entry, over all calls (memory profiling).
     pub call_peak: Counter,
@@ -158,12 +162,22 @@ unsafe impl Sync for Block {}
 unsafe impl Send for Block {}
 
 impl Block {
-    /// Counts a call of `ticks` in the duration histogram.
+    /// Counts a call of `ticks` that ended: calls, the duration histogram, the longest and
+    /// the shortest call.
     #[inline(always)]
-    pub(crate) fn histogram_add(&self, ticks: u64) {
+    pub(crate) fn count_call(&self, ticks: u64) {
         // SAFETY: the histogram has `HISTOGRAM_BUCKETS` counters and the bucket of any u64
         // is below 8 * 62 + 8 = 504.
         unsafe { &*self.histogram.add(histogram_bucket(ticks)) }.add(1);
+        self.calls.add(1);
+        self.max_ticks.raise(ticks);
+        self.inverse_min_ticks.raise(u64::MAX - ticks);
+    }
+
+    /// The shortest call, in ticks (`None` before the first call ended).
+    pub fn min_ticks(&self) -> Option<u64> {
+        let inverse = self.inverse_min_ticks.get();
+        (inverse != 0 || self.calls.get() != 0).then_some(u64::MAX - inverse)
     }
 
     /// Calls per duration bucket (see [`histogram_bucket`]).
@@ -300,6 +314,8 @@ fn acquire(site: &'static Site, cell: &BlockCell) -> &'static Block {
                 .is_ok()
         })
         .unwrap_or_else(|| allocate(site));
+    // This thread now owns the block: a plain add is exact.
+    block.threads.add(1);
     block
         .owner
         .store(cell as *const BlockCell as *mut BlockCell, Relaxed);
@@ -330,11 +346,12 @@ fn allocate(site: &'static Site) -> &'static Block {
         held_next: AtomicPtr::new(ptr::null_mut()),
         owner: AtomicPtr::new(ptr::null_mut()),
         calls: Counter::new(),
+        threads: Counter::new(),
         primitive_calls: Counter::new(),
         depth: Counter::new(),
         cumulative_ticks: Counter::new(),
-        self_ticks: Counter::new(),
         max_ticks: Counter::new(),
+        inverse_min_ticks: Counter::new(),
         suspended_ticks: Counter::new(),
         call_peak: Counter::new(),
         call_increment: Counter::new(),

@@ -5,10 +5,6 @@
 //! function (tail, `return`, `?`, `break` out of a labeled block, unwinding).
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
-use std::task::{Context, Poll};
 use std::thread::LocalKey;
 
 use crate::alloc::{self, HeapSlot};
@@ -42,7 +38,10 @@ pub trait Probe {
 /// thread-pointer-relative address; the cell has no destructor, so the address is valid for
 /// the life of the thread, which is the only one to use it.
 #[inline(always)]
-fn local_block(cell: &'static LocalKey<BlockCell>, site: &'static Site) -> &'static Block {
+pub(crate) fn local_block(
+    cell: &'static LocalKey<BlockCell>,
+    site: &'static Site,
+) -> &'static Block {
     let cell: *const BlockCell = cell.with(|cell| cell as *const BlockCell);
     // SAFETY: see above.
     unsafe { &*cell }.get(site)
@@ -51,7 +50,8 @@ fn local_block(cell: &'static LocalKey<BlockCell>, site: &'static Site) -> &'sta
 /// The probe of one call of a synchronous function: `TIME` for `#[profile]`, a memory side
 /// `M` for `#[memit]` ([`MemoryState`], or the empty [`NoMemory`]), both when the two are
 /// stacked. Both are known at compile time, so a time-only frame carries no memory code and
-/// a memory-only frame never reads the clock.
+/// a memory-only frame reads the clock only at entry and exit: it is a call in the call tree
+/// like any other, whose time its caller sees in its callees.
 #[derive(Debug)]
 pub struct Frame<const TIME: bool, M: MemoryProbe> {
     block: &'static Block,
@@ -119,14 +119,14 @@ impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
     #[inline(always)]
     pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> Self {
         let block = local_block(cell, site);
-        let call = calls::enter(site);
+        let call = calls::enter(site, 0);
         block.depth.add(1);
         if first_slot != 0 {
             // SAFETY: `first_slot` is numbered by the macro like every other slot.
             unsafe { block.time_slot(first_slot) }.hits.add(1);
         }
         let memory = M::enter(block);
-        let start = if TIME { clock::now() } else { 0 };
+        let start = clock::now();
         Frame {
             block,
             start,
@@ -169,12 +169,9 @@ impl<const TIME: bool, M: MemoryProbe> Drop for Frame<TIME, M> {
     #[inline(always)]
     fn drop(&mut self) {
         let block = self.block;
-        let total = if TIME {
-            clock::now().wrapping_sub(self.start)
-        } else {
-            0
-        };
-        let child_ticks = calls::exit(&self.call, block.site, self.start, total);
+        let total = clock::now().wrapping_sub(self.start);
+        let child_ticks = calls::leave(&self.call, total);
+        calls::count(&self.call, block.site, self.start, total);
         if TIME {
             // SAFETY: the current slot is one the macro numbered, or 0.
             let counters = unsafe { block.time_slot(self.slot.get()) };
@@ -184,9 +181,7 @@ impl<const TIME: bool, M: MemoryProbe> Drop for Frame<TIME, M> {
                 .callee_ticks
                 .add(child_ticks.wrapping_sub(self.line_child_ticks.get()));
         }
-        block.histogram_add(total);
-        block.calls.add(1);
-        block.max_ticks.raise(total);
+        block.count_call(total);
         let depth = block.depth.get().wrapping_sub(1);
         block.depth.set(depth);
         if depth == 0 {
@@ -287,144 +282,6 @@ fn exit_rss(block: &Block) {
         block
             .process_heap_exit
             .set(alloc::process_heap().live as u64);
-    }
-}
-
-/// The probe of one call of an `async fn`.
-///
-/// The future may move between threads at every `.await`, so each mark writes to the block of
-/// the thread it runs on; the frame itself holds no thread-local pointer and is `Send + Sync`.
-/// A line that awaits is charged its wall-clock time, suspension included, as line_profiler does.
-#[derive(Debug)]
-pub struct AsyncFrame {
-    site: &'static Site,
-    cell: &'static LocalKey<BlockCell>,
-    start: u64,
-    last: AtomicU64,
-    slot: AtomicU32,
-}
-
-impl AsyncFrame {
-    /// Opens a call of `site` (at the future's first poll) and starts line `first_slot`.
-    #[inline(always)]
-    pub fn enter(
-        site: &'static Site,
-        cell: &'static LocalKey<BlockCell>,
-        first_slot: u32,
-    ) -> AsyncFrame {
-        let start = clock::now();
-        let frame = AsyncFrame {
-            site,
-            cell,
-            start,
-            last: AtomicU64::new(start),
-            slot: AtomicU32::new(first_slot),
-        };
-        if first_slot != 0 {
-            // SAFETY: `first_slot` is numbered by the macro like every other slot.
-            unsafe { frame.block().time_slot(first_slot) }.hits.add(1);
-        }
-        frame
-    }
-
-    #[inline(always)]
-    fn block(&self) -> &'static Block {
-        local_block(self.cell, self.site)
-    }
-}
-
-impl Probe for AsyncFrame {
-    #[inline(always)]
-    fn advance(&self, slot: u32, hit: bool) {
-        let now = clock::now();
-        let block = self.block();
-        // SAFETY: as for `Frame::advance`.
-        unsafe {
-            block
-                .time_slot(self.slot.load(Relaxed))
-                .ticks
-                .add(now.wrapping_sub(self.last.load(Relaxed)));
-            if hit {
-                block.time_slot(slot).hits.add(1);
-            }
-        }
-        self.last.store(now, Relaxed);
-        self.slot.store(slot, Relaxed);
-    }
-}
-
-impl AsyncFrame {
-    /// The future was suspended for `ticks` at an `.await` of the current line: charge them
-    /// to the line's suspended time, not to its polled time.
-    #[inline(always)]
-    fn resumed_after(&self, ticks: u64) {
-        let block = self.block();
-        // SAFETY: as for `Frame::advance`.
-        unsafe { block.time_slot(self.slot.load(Relaxed)) }
-            .suspended_ticks
-            .add(ticks);
-        self.last
-            .store(self.last.load(Relaxed).wrapping_add(ticks), Relaxed);
-        block.suspended_ticks.add(ticks);
-    }
-}
-
-/// An awaited future that tells its `async fn`'s frame how long it kept the function
-/// suspended, so that each line shows its time while polled and its time suspended apart.
-#[derive(Debug)]
-pub struct TimedAwait<'frame, F> {
-    frame: &'frame AsyncFrame,
-    future: F,
-    pending_since: Option<u64>,
-}
-
-impl<'frame, F: Future> TimedAwait<'frame, F> {
-    /// Wraps the future an `.await` waits for.
-    #[inline(always)]
-    pub fn new(frame: &'frame AsyncFrame, future: F) -> Self {
-        TimedAwait {
-            frame,
-            future,
-            pending_since: None,
-        }
-    }
-}
-
-impl<F: Future> Future for TimedAwait<'_, F> {
-    type Output = F::Output;
-
-    #[inline(always)]
-    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<F::Output> {
-        // SAFETY: `future` is structurally pinned: it is never moved out of `self`, and
-        // `TimedAwait` has no `Drop` that could move it.
-        let this = unsafe { self.get_unchecked_mut() };
-        if let Some(since) = this.pending_since.take() {
-            this.frame.resumed_after(clock::now().wrapping_sub(since));
-        }
-        // SAFETY: see above; the pin of `self` extends to `future`.
-        let result = unsafe { Pin::new_unchecked(&mut this.future) }.poll(context);
-        if result.is_pending() {
-            this.pending_since = Some(clock::now());
-        }
-        result
-    }
-}
-
-impl Drop for AsyncFrame {
-    fn drop(&mut self) {
-        let now = clock::now();
-        let block = self.block();
-        // SAFETY: as for `Frame::drop`.
-        unsafe { block.time_slot(self.slot.load(Relaxed)) }
-            .ticks
-            .add(now.wrapping_sub(self.last.load(Relaxed)));
-        let total = now.wrapping_sub(self.start);
-        block.calls.add(1);
-        block.primitive_calls.add(1);
-        block.self_ticks.add(total);
-        block.cumulative_ticks.add(total);
-        block.max_ticks.raise(total);
-        block.histogram_add(total);
     }
 }
 

@@ -1,6 +1,6 @@
 //! A plain-data copy of every counter, in nanoseconds: what reports render and JSON stores.
 //!
-//! JSON schema `hiperf.profile/1` (documented in `docs/json-schema.md`): the [`Profile`] struct
+//! JSON schema `hiperf.profile/2` (documented in `docs/json-schema.md`): the [`Profile`] struct
 //! serialised by serde, field for field.
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::probe::{Probe, TimeFrame};
 use crate::registry::{Measures, Site, SiteInfo};
 
 /// The schema name written in every profile.
-pub const SCHEMA: &str = "hiperf.profile/1";
+pub const SCHEMA: &str = "hiperf.profile/2";
 
 /// Everything one run recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -24,7 +24,8 @@ pub struct Profile {
     pub clock: ClockInfo,
     /// Every annotated function linked into the program, run or not, by file and line.
     pub functions: Vec<FunctionProfile>,
-    /// Every distinct call path between annotated functions, summed over threads.
+    /// Every distinct call path between annotated functions, summed over threads: each path
+    /// after its parent, depth first.
     #[serde(default)]
     pub paths: Vec<CallPath>,
 }
@@ -92,7 +93,7 @@ pub struct FunctionProfile {
 }
 
 /// Per-call duration percentiles, in nanoseconds: the midpoint of the histogram bucket that
-/// holds the percentile.
+/// holds the percentile, brought inside the shortest and the longest call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
     /// Median call.
@@ -103,11 +104,18 @@ pub struct Percentiles {
     pub p99_ns: f64,
 }
 
-fn percentiles(histogram: &[u64], calibration: &clock::Calibration) -> Option<Percentiles> {
+/// The percentiles of the calls counted in `histogram`, whose durations lie in `min..=max`
+/// ticks.
+fn percentiles(
+    histogram: &[u64],
+    (min, max): (u64, u64),
+    calibration: &clock::Calibration,
+) -> Option<Percentiles> {
     let calls: u64 = histogram.iter().sum();
     if calls == 0 {
         return None;
     }
+    let (min_ns, max_ns) = (calibration.to_ns(min), calibration.to_ns(max));
     let quantile = |q: f64| {
         let rank = ((q * calls as f64).ceil() as u64).max(1);
         let mut seen = 0;
@@ -116,10 +124,11 @@ fn percentiles(histogram: &[u64], calibration: &clock::Calibration) -> Option<Pe
             if seen >= rank {
                 let low = histogram_floor(bucket);
                 let high = histogram_floor(bucket + 1).max(low + 1);
-                return calibration.to_ns(low) + calibration.to_ns(high - low - 1) / 2.0;
+                let middle = calibration.to_ns(low) + calibration.to_ns(high - low - 1) / 2.0;
+                return middle.clamp(min_ns, max_ns.max(min_ns));
             }
         }
-        0.0
+        max_ns
     };
     Some(Percentiles {
         p50_ns: quantile(0.50),
@@ -219,13 +228,9 @@ pub fn take(options: SnapshotOptions) -> Profile {
         .map(|site| function(site, &calibration, probe_line_ns, options))
         .collect();
     let paths = graph::paths(&sites, &calibration);
-    // A synchronous function's self time is the sum over the call paths that end in it.
+    // A function's self time is the sum over the call paths that end in it.
     for path in &paths {
-        if let Some(function) = path
-            .stack
-            .last()
-            .and_then(|&f| functions.get_mut(f as usize))
-        {
+        if let Some(function) = functions.get_mut(path.function as usize) {
             function.self_ns += path.self_ns;
         }
     }
@@ -267,18 +272,18 @@ fn function(
     let mut memory: Vec<MemoryTotals> =
         vec![MemoryTotals::default(); if info.measures.memory { slots } else { 0 }];
     let (mut calls, mut primitive_calls, mut threads) = (0, 0, 0);
-    let (mut cumulative, mut self_ticks, mut max_ticks) = (0u64, 0u64, 0u64);
+    let (mut cumulative, mut max_ticks, mut min_ticks) = (0u64, 0u64, u64::MAX);
     let (mut call_peak, mut call_increment) = (0u64, 0i64);
     let (mut rss_entry, mut rss_exit) = (None, None);
     let (mut process_entry, mut process_exit) = (0i64, 0i64);
     for block in site.blocks() {
         let block_calls = block.calls.get();
         calls += block_calls;
-        threads += u64::from(block_calls > 0);
+        threads += block.threads.get();
         primitive_calls += block.primitive_calls.get();
         cumulative += block.cumulative_ticks.get();
-        self_ticks += block.self_ticks.get();
         max_ticks = max_ticks.max(block.max_ticks.get());
+        min_ticks = min_ticks.min(block.min_ticks().unwrap_or(u64::MAX));
         call_peak = call_peak.max(block.call_peak.get());
         call_increment += block.call_increment.get() as i64;
         for (index, slot) in block.time_slots().iter().enumerate() {
@@ -320,6 +325,7 @@ fn function(
         })
         .collect();
     let mut total_ns = 0.0;
+    let mut total_ticks = 0u64;
     for (index, &line) in info.slot_lines.iter().enumerate().skip(1) {
         let Some(row) = line
             .checked_sub(first)
@@ -337,12 +343,18 @@ fn function(
         row.callee_ns += calibration.to_ns(callee_ticks[index]);
         row.suspended_ns += calibration.to_ns(suspended_ticks[index]);
         total_ns += time_ns;
+        total_ticks += ticks[index];
         if let Some(totals) = memory.get(index) {
             totals.merge_into(row.memory.get_or_insert(LineMemory::default_zero()));
         }
     }
+    if !options.subtract_probe {
+        // The sum of the ticks, converted once: equal tick counts give equal figures (the
+        // sum of converted line times may differ from `cumulative_ns` in the last bit).
+        total_ns = calibration.to_ns(total_ticks);
+    }
     FunctionProfile {
-        name: info.name.to_string(),
+        name: info.qualified_name(),
         module_path: info.module_path.to_string(),
         file: info.file.to_string(),
         line: info.line,
@@ -354,11 +366,12 @@ fn function(
         threads,
         total_ns,
         cumulative_ns: calibration.to_ns(cumulative),
-        self_ns: calibration.to_ns(self_ticks),
+        // From the call tree, in `take`.
+        self_ns: 0.0,
         max_call_ns: calibration.to_ns(max_ticks),
         entry_ns: ticks.first().map_or(0.0, |&t| calibration.to_ns(t)),
         suspended_ns: calibration.to_ns(suspended),
-        percentiles: percentiles(&histogram, calibration),
+        percentiles: percentiles(&histogram, (min_ticks, max_ticks), calibration),
         memory: info.measures.memory.then_some(CallMemory {
             peak_bytes: call_peak,
             increment_bytes: call_increment,
@@ -420,6 +433,7 @@ impl MemoryTotals {
 
 static CALIBRATION_SITE: Site = Site::new(SiteInfo {
     name: "hiperf-calibration",
+    path: None,
     module_path: module_path!(),
     file: file!(),
     line: 0,

@@ -6,11 +6,17 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::calls::EVENTS_PER_THREAD;
-use crate::graph::{TRUNCATED, Timeline};
+use crate::graph::{TRUNCATED, Timeline, walk};
 use crate::snapshot::Profile;
+
+/// Frames a folded stack keeps: the self time of deeper paths is charged to their ancestor
+/// at this depth, under a last frame `[deeper calls]`, so that deep recursion gives output
+/// that grows with the number of paths, not with their depth squared.
+pub const FOLDED_DEPTH: usize = 256;
 
 /// Folded stacks, one line per call path: `outer;inner;leaf SELF_NS`, the format of
 /// inferno's and Brendan Gregg's flame graph tools (the count is self time in nanoseconds).
+/// Paths deeper than [`FOLDED_DEPTH`] are folded into their ancestor at that depth.
 ///
 /// # Examples
 ///
@@ -25,21 +31,47 @@ pub fn render_folded(profile: &Profile) -> String {
         .iter()
         .map(|f| format!("{}::{}", f.module_path, f.name).replace([';', ' '], "_"))
         .collect();
+    let name = |index: u32| match index {
+        TRUNCATED => "[call tree full]",
+        index => names.get(index as usize).map_or("?", String::as_str),
+    };
+    let paths = &profile.paths;
     let mut out = String::new();
-    for path in &profile.paths {
-        let self_ns = path.self_ns.round() as u64;
+    // Self time of the paths past the depth limit, by their ancestor at the limit.
+    let mut deeper: Vec<(u32, f64)> = Vec::new();
+    walk(paths, |index, ancestors| {
+        let self_ns = paths[index].self_ns;
+        if ancestors.len() >= FOLDED_DEPTH {
+            let cut = ancestors[FOLDED_DEPTH - 1];
+            match deeper.last_mut() {
+                Some((last, sum)) if *last == cut => *sum += self_ns,
+                _ => deeper.push((cut, self_ns)),
+            }
+            return;
+        }
+        let self_ns = self_ns.round() as u64;
+        if self_ns == 0 {
+            return;
+        }
+        for &ancestor in ancestors {
+            out.push_str(name(paths[ancestor as usize].function));
+            out.push(';');
+        }
+        let _ = writeln!(out, "{} {self_ns}", name(paths[index].function));
+    });
+    for (cut, self_ns) in deeper {
+        let self_ns = self_ns.round() as u64;
         if self_ns == 0 {
             continue;
         }
-        let frames: Vec<&str> = path
-            .stack
-            .iter()
-            .map(|&index| match index {
-                TRUNCATED => "[call tree full]",
-                index => names.get(index as usize).map_or("?", String::as_str),
-            })
-            .collect();
-        let _ = writeln!(out, "{} {self_ns}", frames.join(";"));
+        let mut frames = Vec::with_capacity(FOLDED_DEPTH);
+        let mut at = Some(cut);
+        while let Some(step) = at {
+            frames.push(name(paths[step as usize].function));
+            at = paths[step as usize].parent;
+        }
+        frames.reverse();
+        let _ = writeln!(out, "{};[deeper calls] {self_ns}", frames.join(";"));
     }
     out
 }

@@ -3,10 +3,12 @@
 //!
 //! Each probed source line of an annotated function is a location of its own (function, file,
 //! line). A sample is one line along one call path: its stack is the line, then the `fn` line
-//! of each annotated caller out to the outermost. Values, in order: `wall` (nanoseconds: the
-//! line's time outside annotated callees, whose own lines carry the rest, so that a caller's
-//! cumulative time is its inclusive time), `hits` (count) and, when a `#[memit]` function is
-//! in the profile, `alloc_objects` (count) and `alloc_space` (bytes).
+//! of each annotated caller out to the outermost (past 256 callers, the callers between the
+//! outermost 255 and the line are one `[deeper calls]` frame, so that a stack stays bounded
+//! under deep recursion). Values, in order: `wall` (nanoseconds: the line's time outside
+//! annotated callees, whose own lines carry the rest, so that a caller's cumulative time is
+//! its inclusive time), `hits` (count) and, when a `#[memit]` function is in the profile,
+//! `alloc_objects` (count) and `alloc_space` (bytes).
 //!
 //! `alloc_objects` and `alloc_space` are a line's own figures as the memory table shows them,
 //! which include what annotated callees allocated (memory_profiler counts a line the same
@@ -24,8 +26,12 @@ use std::io::{Read, Write};
 
 use prost::Message;
 
-use crate::graph::TRUNCATED;
+use super::export::FOLDED_DEPTH;
+use crate::graph::walk;
 use crate::snapshot::Profile;
+
+/// Stands for the frames of a call path deeper than [`FOLDED_DEPTH`] in its stacks.
+const DEEPER: u32 = u32::MAX - 1;
 
 /// The sample types hiperf writes, by the name pprof's `-sample_index` takes.
 pub const WALL: &str = "wall";
@@ -124,28 +130,38 @@ pub fn build(profile: &Profile) -> proto::Profile {
         ..Default::default()
     });
 
-    // The call paths that end in each function, with their calls.
-    let mut callers: HashMap<u32, Vec<(&[u32], u64)>> = HashMap::new();
-    for path in &profile.paths {
-        if let Some(&last) = path.stack.last()
-            && path.calls > 0
-        {
-            callers
-                .entry(last)
-                .or_default()
-                .push((&path.stack[..path.stack.len() - 1], path.calls));
+    // The call paths that end in each function, with their calls: the callers' frames,
+    // innermost first, at most `FOLDED_DEPTH` of them (deeper ones become one frame).
+    let mut callers: HashMap<u32, Vec<(Vec<u32>, u64)>> = HashMap::new();
+    walk(&profile.paths, |index, ancestors| {
+        let path = &profile.paths[index];
+        if path.calls == 0 {
+            return;
         }
-    }
+        let functions = ancestors
+            .iter()
+            .map(|&a| profile.paths[a as usize].function);
+        let frames: Vec<u32> = if ancestors.len() > FOLDED_DEPTH {
+            let mut kept: Vec<u32> = functions.take(FOLDED_DEPTH - 1).collect();
+            kept.push(DEEPER);
+            kept.into_iter().rev().collect()
+        } else {
+            functions.rev().collect()
+        };
+        callers
+            .entry(path.function)
+            .or_default()
+            .push((frames, path.calls));
+    });
     for (index, function) in profile.functions.iter().enumerate() {
         let index = index as u32;
-        let paths = callers.get(&index).cloned().unwrap_or_default();
+        let paths = callers.remove(&index).unwrap_or_default();
         let weights: Vec<u64> = paths.iter().map(|&(_, calls)| calls).collect();
         let stacks: Vec<Vec<u64>> = paths
             .iter()
-            .map(|&(outer, _)| {
-                outer
+            .map(|(frames, _)| {
+                frames
                     .iter()
-                    .rev()
                     .map(|&caller| out.entry_location(profile, caller))
                     .collect()
             })
@@ -234,18 +250,20 @@ impl Builder {
         index
     }
 
-    /// The pprof function of `profile.functions[index]` ([`TRUNCATED`]: "[call tree full]").
+    /// The pprof function of `profile.functions[index]` ([`TRUNCATED`](crate::graph::TRUNCATED): "[call tree full]",
+    /// [`DEEPER`]: "[deeper calls]").
     fn function(&mut self, profile: &Profile, index: u32) -> u64 {
         if let Some(&id) = self.functions.get(&index) {
             return id;
         }
         let (name, file, line) = match profile.functions.get(index as usize) {
-            Some(function) if index != TRUNCATED => (
+            Some(function) => (
                 format!("{}::{}", function.module_path, function.name),
                 function.file.as_str(),
                 function.line,
             ),
-            _ => ("[call tree full]".to_string(), "", 0),
+            None if index == DEEPER => ("[deeper calls]".to_string(), "", 0),
+            None => ("[call tree full]".to_string(), "", 0),
         };
         let id = self.message.function.len() as u64 + 1;
         let name = self.string(&name);
@@ -283,10 +301,7 @@ impl Builder {
 
     /// A caller's frame: the line of its `fn` keyword.
     fn entry_location(&mut self, profile: &Profile, index: u32) -> u64 {
-        let line = match profile.functions.get(index as usize) {
-            Some(function) if index != TRUNCATED => function.line,
-            _ => 0,
-        };
+        let line = profile.functions.get(index as usize).map_or(0, |f| f.line);
         self.location(profile, index, line)
     }
 
