@@ -29,8 +29,9 @@
 //! SIGHUP (then the process still ends with the signal's own status).
 //!
 //! Environment at run time: `HIPERF_REPORT=PATH|off` (text report to a file instead of
-//! stderr), `HIPERF_JSON=PATH` (the profile as JSON, schema `hiperf.profile/1`),
+//! stderr), `HIPERF_JSON=PATH` (the profile as JSON, schema `hiperf.profile/2`),
 //! `HIPERF_FOLDED=PATH` (folded stacks), `HIPERF_TRACE=PATH` (Chrome trace),
+//! `HIPERF_PPROF=PATH` (gzipped pprof protobuf, for `go tool pprof`),
 //! `HIPERF_SORT=KEY` (the call table's order), `HIPERF_SUBTRACT_PROBE=1` (subtract the
 //! calibrated probe cost from line times).
 
@@ -55,6 +56,11 @@ pub use hiperf_runtime::{calls, clock, graph, report};
 
 #[cfg(not(feature = "enable"))]
 mod off;
+#[cfg(not(feature = "enable"))]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::off::budget::*;
+}
 #[cfg(not(feature = "enable"))]
 pub use off::snapshot::{Profile, take};
 #[cfg(not(feature = "enable"))]
@@ -114,6 +120,121 @@ macro_rules! __hiperf_memit {
 macro_rules! __hiperf_memit {
     ($expression:expr) => {
         $expression
+    };
+}
+
+/// Fails the test when an expression's heap use breaks a budget: pytest-memray's
+/// `limit_memory` and `limit_leaks`, per expression, from exact allocator counts.
+///
+/// `assert_memory!(EXPR, BUDGET, ...)` evaluates `EXPR`, returns its value, and panics when a
+/// budget is broken. A budget is `FIGURE RELATION LIMIT [UNIT]`:
+/// - `FIGURE`: `peak` (the highest rise of the heap above its level at the start), `leak`
+///   (the heap after minus before: a returned value that owns heap memory counts, so drop it
+///   inside the expression to leave it out), `allocs` (allocation requests, no unit) or
+///   `bytes` (bytes allocated, freed or not);
+/// - `RELATION`: `<=`, `<` or `==`;
+/// - `LIMIT`: an integer literal, a constant, or an expression in parentheses;
+/// - `UNIT`: `B`, `KiB`, `MiB`, `GiB` (powers of 1024) or `KB`, `MB`, `GB` (of 1000).
+///
+/// The figures are the calling thread's, exact (tests in parallel threads do not disturb
+/// each other), so a budget never flakes. The message names each broken budget, its measured
+/// figure, and the line that allocated most when the expression ran `#[hiperf::memit]`
+/// functions. It needs hiperf's `enable` feature (`cargo test --features hiperf/enable`) and
+/// `hiperf::Alloc` as the global allocator: without the allocator nothing is counted, and the
+/// assertion fails saying so instead of passing on zeros. With `enable` off (the feature-off
+/// build links no runtime) the budgets are still checked for their form when the crate
+/// compiles, but nothing is measured: the expression is evaluated and returned, and nothing
+/// fails.
+///
+/// # Examples
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+///
+/// let squares: Vec<u64> = hiperf::assert_memory!(
+///     (0..1000u64).map(|x| x * x).collect(),
+///     peak <= 8000 B,
+///     leak == 8000 B,
+///     allocs == 1,
+/// );
+/// assert_eq!(squares.len(), 1000);
+/// hiperf::assert_memory!(drop(squares.clone()), leak == 0, bytes < 8 KiB);
+/// ```
+///
+/// A broken budget panics with, for example:
+///
+/// ```text
+/// memory budget exceeded: `peak <= 4 KiB` of `(0..1000u64).map(|x| x * x).collect()`: measured 8000 B (7.812 KiB)
+///   measured (calling thread, exact): peak 7.812 KiB, leak 7.812 KiB, 1 allocation, 7.812 KiB allocated
+///   line that allocated most: src/lib.rs:12 in app::squares (7.812 KiB in 1 allocation)
+/// ```
+#[macro_export]
+macro_rules! assert_memory {
+    ($expression:expr, $($figure:ident $relation:tt $limit:tt $($unit:ident)?),+ $(,)?) => {{
+        let budget = $crate::__private::BudgetStart::now();
+        let value = $expression;
+        budget.enforce(
+            &[$($crate::__hiperf_budget!($figure $relation $limit $($unit)?)),+],
+            ::core::stringify!($expression),
+        );
+        value
+    }};
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hiperf_budget {
+    (allocs $relation:tt $limit:tt $unit:ident) => {
+        ::core::compile_error!(::core::concat!(
+            "`allocs` counts allocations and takes no unit; remove `",
+            ::core::stringify!($unit),
+            "`"
+        ))
+    };
+    ($figure:ident $relation:tt $limit:tt $($unit:ident)?) => {
+        $crate::__private::Budget::new(
+            $crate::__hiperf_budget!(@figure $figure),
+            $crate::__hiperf_budget!(@relation $relation),
+            ($limit) as i64 * $crate::__hiperf_budget!(@unit $($unit)?),
+            ::core::stringify!($figure $relation $limit $($unit)?),
+        )
+    };
+    (@figure peak) => { $crate::__private::BudgetFigure::Peak };
+    (@figure leak) => { $crate::__private::BudgetFigure::Leak };
+    (@figure allocs) => { $crate::__private::BudgetFigure::Allocations };
+    (@figure bytes) => { $crate::__private::BudgetFigure::AllocatedBytes };
+    (@figure $other:ident) => {
+        ::core::compile_error!(::core::concat!(
+            "unknown memory budget `",
+            ::core::stringify!($other),
+            "`; expected `peak`, `leak`, `allocs` or `bytes`"
+        ))
+    };
+    (@relation <=) => { $crate::__private::BudgetRelation::AtMost };
+    (@relation <) => { $crate::__private::BudgetRelation::Below };
+    (@relation ==) => { $crate::__private::BudgetRelation::Equal };
+    (@relation $other:tt) => {
+        ::core::compile_error!(::core::concat!(
+            "unknown relation `",
+            ::core::stringify!($other),
+            "` in a memory budget; expected `<=`, `<` or `==`"
+        ))
+    };
+    (@unit) => { 1i64 };
+    (@unit B) => { 1i64 };
+    (@unit KiB) => { 1024i64 };
+    (@unit MiB) => { 1_048_576i64 };
+    (@unit GiB) => { 1_073_741_824i64 };
+    (@unit KB) => { 1000i64 };
+    (@unit MB) => { 1_000_000i64 };
+    (@unit GB) => { 1_000_000_000i64 };
+    (@unit $other:ident) => {
+        ::core::compile_error!(::core::concat!(
+            "unknown unit `",
+            ::core::stringify!($other),
+            "` in a memory budget; expected B, KiB, MiB, GiB, KB, MB or GB"
+        ))
     };
 }
 

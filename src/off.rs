@@ -181,3 +181,62 @@ impl std::fmt::Display for Memit {
         f.write_str("memit: no figures (hiperf's `enable` feature is off)")
     }
 }
+
+/// What `hiperf::assert_memory!` expands to with `enable` off: the budgets are still checked
+/// for their form when the crate compiles (the macro's own rules), but nothing is measured and
+/// nothing fails; the expression is evaluated and returned as written.
+#[doc(hidden)]
+pub mod budget {
+    /// A figure a budget limits (unused with `enable` off).
+    #[derive(Clone, Copy, Debug)]
+    pub enum BudgetFigure {
+        /// `peak`
+        Peak,
+        /// `leak`
+        Leak,
+        /// `allocs`
+        Allocations,
+        /// `bytes`
+        AllocatedBytes,
+    }
+
+    /// How a figure compares with its limit (unused with `enable` off).
+    #[derive(Clone, Copy, Debug)]
+    pub enum BudgetRelation {
+        /// `<=`
+        AtMost,
+        /// `<`
+        Below,
+        /// `==`
+        Equal,
+    }
+
+    /// One budget, kept for nothing.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Budget {
+        _private: (),
+    }
+
+    impl Budget {
+        /// A budget that is never checked.
+        pub fn new(_: BudgetFigure, _: BudgetRelation, _: i64, _: &'static str) -> Self {
+            Budget { _private: () }
+        }
+    }
+
+    /// The start of an expression's measure: with `enable` off, nothing is measured.
+    #[derive(Clone, Copy, Debug)]
+    pub struct BudgetStart {
+        _private: (),
+    }
+
+    impl BudgetStart {
+        /// Measures nothing.
+        pub fn now() -> Self {
+            BudgetStart { _private: () }
+        }
+
+        /// Checks nothing.
+        pub fn enforce(self, _: &[Budget], _: &str) {}
+    }
+}

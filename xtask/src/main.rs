@@ -34,7 +34,8 @@ enum Task {
     Bench(bench::Args),
     /// Run the test suite with profiling off, then on.
     Test(test::Args),
-    /// Compare two runs (report.json or a profile JSON): per workload, function and line.
+    /// Compare two runs (report.json or a HIPERF_JSON profile) as a CI gate, by the rules of
+    /// hiperf-compare.toml: exits 1 naming each broken rule.
     Compare(compare::Args),
 }
 

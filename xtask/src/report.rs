@@ -38,8 +38,8 @@ pub struct Args {
     /// Order of the call table: cumulative, tottime, ncalls or name.
     #[arg(long, value_name = "KEY", default_value = "cumulative", value_parser = parse_sort)]
     sort: SortKey,
-    /// Compare with an earlier run's report.json: per workload, function and line; exits 1
-    /// when something got worse beyond noise.
+    /// Compare with an earlier run's report.json: per workload, function and line, by the
+    /// rules of hiperf-compare.toml; exits 1 when a rule is broken.
     #[arg(long, value_name = "BASE.json")]
     compare: Option<PathBuf>,
 }
@@ -73,8 +73,11 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(runner) = &profiled_runner {
         eprintln!("Profiling the workloads (one run each, line tables on)...");
         let profiled_json = out.join("profiled.json");
-        let trace = out.join("trace.json");
-        let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json, Some(&trace))?
+        let outputs = ProfiledOutputs {
+            trace: out.join("trace.json"),
+            pprof: out.join("profile.pb.gz"),
+        };
+        let Outcome::Ran(profiled) = run_runner(runner, args, 1, &profiled_json, Some(&outputs))?
         else {
             return Ok(ExitCode::from(2));
         };
@@ -114,7 +117,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(profile) = &report.profile {
         let folded = hiperf_runtime::report::render_folded(profile);
         write(&out.join("folded.txt"), folded.as_bytes())?;
-        written.push_str(", folded.txt, trace.json");
+        written.push_str(", folded.txt, trace.json, profile.pb.gz");
         // The flame graph is an extra: the reports above are written whatever happens to it.
         match crate::flame::render(&folded, "hiperf: the profiled workloads") {
             Ok(Some(svg)) => {
@@ -141,7 +144,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let regressed = match &args.compare {
         Some(base) => {
             println!();
-            crate::compare::compare(base, &out.join("report.json"), 10.0)?
+            let (rules, source) = crate::compare::default_rules()?;
+            crate::compare::compare(base, &out.join("report.json"), &rules, &source)?
         }
         None => false,
     };
@@ -192,6 +196,12 @@ fn build_runner(bin: &Path, profiled: bool) -> Result<PathBuf, String> {
     Ok(copy)
 }
 
+/// The files only the profiled runner writes.
+struct ProfiledOutputs {
+    trace: PathBuf,
+    pprof: PathBuf,
+}
+
 enum Outcome {
     Ran(Box<RunReport>),
     BadName,
@@ -202,7 +212,7 @@ fn run_runner(
     args: &Args,
     runs: u32,
     json: &Path,
-    trace: Option<&Path>,
+    profiled: Option<&ProfiledOutputs>,
 ) -> Result<Outcome, String> {
     let mut command = Command::new(runner);
     command.args([
@@ -216,8 +226,9 @@ fn run_runner(
         command.args(["--only", name]);
     }
     command.arg("--json").arg(json);
-    if let Some(trace) = trace {
-        command.arg("--trace").arg(trace);
+    if let Some(outputs) = profiled {
+        command.arg("--trace").arg(&outputs.trace);
+        command.arg("--pprof").arg(&outputs.pprof);
     }
     let exit = status(&mut command)?;
     if exit.code() == Some(2) {

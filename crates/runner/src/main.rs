@@ -53,6 +53,10 @@ struct RunArgs {
     /// In the profiled build: where to write the Chrome trace of the calls (Perfetto).
     #[arg(long, value_name = "PATH")]
     trace: Option<PathBuf>,
+    /// In the profiled build: where to write the line profile for pprof (gzip-compressed
+    /// profile.proto: `go tool pprof -top -lines PATH`).
+    #[arg(long, value_name = "PATH")]
+    pprof: Option<PathBuf>,
     /// Run every workload in this process. Without it, the plain build runs each workload in
     /// a process of its own, as the book runs each program, so that no workload inherits the
     /// heap another left (the profiled build always runs in one process, to gather its line
@@ -173,6 +177,14 @@ fn run(args: &RunArgs) -> ExitCode {
                 &hiperf_runtime::snapshot::timeline(),
             );
             if let Err(error) = hiperf_runtime::output::write_atomically(path, trace.as_bytes()) {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        #[cfg(feature = "profile")]
+        if let Some(path) = &args.pprof {
+            let pprof = hiperf::report::render_pprof(&profile);
+            if let Err(error) = hiperf::report_files::write_atomically(path, &pprof) {
                 eprintln!("error: cannot write {}: {error}", path.display());
                 return ExitCode::FAILURE;
             }

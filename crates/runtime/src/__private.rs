@@ -7,6 +7,7 @@ pub use std::thread_local;
 
 pub use inventory;
 
+pub use crate::budget::{Budget, BudgetStart, Figure as BudgetFigure, Relation as BudgetRelation};
 pub use crate::future::{AsyncCall, AsyncFrame};
 pub use crate::lines::BlockCell;
 pub use crate::memit::MemitStart;

@@ -11,6 +11,7 @@
 //! a few plain loads and stores, with no lock, allocation or atomic read-modify-write.
 
 pub mod alloc;
+pub mod budget;
 pub mod calls;
 pub mod clock;
 pub mod exit;

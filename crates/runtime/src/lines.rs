@@ -287,6 +287,20 @@ thread_local! {
     static HELD: Held = const { Held(Cell::new(ptr::null())) };
 }
 
+/// Calls `visit` with every block the calling thread holds (its counters of each function it
+/// ran), for figures that must be the calling thread's alone.
+pub(crate) fn for_each_held_block(mut visit: impl FnMut(&'static Block)) {
+    let _ = HELD.try_with(|held| {
+        let mut next = held.0.get();
+        while !next.is_null() {
+            // SAFETY: every block in the list is leaked and held by this thread.
+            let block = unsafe { &*next };
+            next = block.held_next.load(Relaxed);
+            visit(block);
+        }
+    });
+}
+
 #[cold]
 #[inline(never)]
 fn acquire(site: &'static Site, cell: &BlockCell) -> &'static Block {

@@ -25,7 +25,8 @@ use crate::snapshot::{self, Profile, SnapshotOptions};
 /// - `HIPERF_SUBTRACT_PROBE=1` subtracts the calibrated probe cost from line times;
 /// - `HIPERF_SORT=cumulative|tottime|ncalls|name` orders the call table;
 /// - `HIPERF_FOLDED=PATH` writes folded stacks (for flame graphs);
-/// - `HIPERF_TRACE=PATH` writes a Chrome trace (opens in Perfetto and chrome://tracing).
+/// - `HIPERF_TRACE=PATH` writes a Chrome trace (opens in Perfetto and chrome://tracing);
+/// - `HIPERF_PPROF=PATH` writes a gzip-compressed pprof profile (`go tool pprof`).
 ///
 /// # Examples
 ///
@@ -89,6 +90,11 @@ pub(crate) fn write_outputs() -> Vec<OutputError> {
             write_atomically(&path, trace.as_bytes()),
             &mut failures,
         );
+    }
+    #[cfg(feature = "pprof")]
+    if let Some(path) = requested("HIPERF_PPROF", &mut failures) {
+        let written = write_atomically(&path, &report::render_pprof(&profile));
+        note("HIPERF_PPROF", &path, written, &mut failures);
     }
     let sort = match std::env::var("HIPERF_SORT") {
         Ok(key) => key.parse().unwrap_or_else(|message| {

@@ -7,10 +7,14 @@ use std::fmt::Write;
 mod calls;
 mod export;
 mod memory;
+#[cfg(feature = "pprof")]
+pub mod pprof;
 
 pub use calls::{SortKey, duration, label, render_callees, render_callers, render_calls};
 pub use export::{render_chrome_trace, render_folded};
 pub use memory::render_memory;
+#[cfg(feature = "pprof")]
+pub use pprof::render_pprof;
 
 use crate::snapshot::{FunctionProfile, LineProfile, Profile};
 

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = hiperf::assert_memory!(vec![0u8; 16], heap <= 1 KiB);
+}
