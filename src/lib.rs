@@ -32,7 +32,7 @@ pub use hiperf_runtime::memit::{Memit, measure as measure_memory};
 pub use hiperf_runtime::output as report_files;
 pub use hiperf_runtime::output::{ReportGuard, finish};
 pub use hiperf_runtime::snapshot::{self, Profile, take};
-pub use hiperf_runtime::{calls, clock, graph, report};
+pub use hiperf_runtime::{calls, clock, graph, merge, report};
 
 /// Whether this build has profiling on (hiperf's `enable` feature).
 ///

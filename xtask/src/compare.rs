@@ -24,12 +24,12 @@ pub struct Args {
 }
 
 /// One run as read from disk.
-struct Run {
-    report: Option<RunReport>,
-    profile: Option<Profile>,
+pub(crate) struct Run {
+    pub(crate) report: Option<RunReport>,
+    pub(crate) profile: Option<Profile>,
 }
 
-fn read(path: &Path) -> Result<Run, String> {
+pub(crate) fn read(path: &Path) -> Result<Run, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let value: serde_json::Value = serde_json::from_slice(&text)
         .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
@@ -136,10 +136,15 @@ fn compare_workloads(
             continue;
         };
         if before.check.passed && !workload.check.passed {
+            let what = if workload.check.skipped {
+                "now skipped"
+            } else {
+                "check now fails"
+            };
             findings.push(Finding {
                 place: workload.id.clone(),
-                what: format!("check now fails: {}", workload.check.message),
-                worse: true,
+                what: format!("{what}: {}", workload.check.message),
+                worse: !workload.check.skipped,
             });
         }
         let (Some(old), Some(now)) = (&before.seconds, &workload.seconds) else {

@@ -354,9 +354,10 @@ mod tests {
             description: String::new(),
             parameters: String::new(),
             result: String::new(),
-            check: Check {
-                passed,
-                message: String::new(),
+            check: if passed {
+                Check::passed()
+            } else {
+                Check::failed("")
             },
             seconds: Stats::of(vec![median]),
             profiled_seconds: None,

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod graph;
 pub mod lines;
 pub mod memit;
+pub mod merge;
 pub mod output;
 pub mod probe;
 pub mod registry;
