@@ -51,3 +51,74 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile with one function of `calls` calls, one line hit `calls` times.
+    fn profile(calls: u64) -> serde_json::Value {
+        let mut profile =
+            serde_json::to_value(hiperf_runtime::snapshot::take(Default::default())).unwrap();
+        profile["functions"] = serde_json::json!([{
+            "name": "work", "module_path": "app", "file": "src/main.rs", "line": 3,
+            "is_async": false, "measures_time": true, "measures_memory": false,
+            "calls": calls, "primitive_calls": calls, "threads": 1,
+            "total_ns": 10.0, "cumulative_ns": 10.0, "self_ns": 10.0, "max_call_ns": 5.0,
+            "entry_ns": 0.0, "memory": null,
+            "lines": [{"line": 4, "contents": "x += 1;", "probed": true, "hits": calls,
+                       "time_ns": 10.0, "memory": null}],
+        }]);
+        profile["paths"] =
+            serde_json::json!([{"stack": [0], "calls": calls, "total_ns": 10.0, "self_ns": 10.0}]);
+        profile
+    }
+
+    #[test]
+    fn two_saved_profiles_merge_into_their_sum() {
+        let folder = tempfile_folder("merge");
+        let (a, b, out) = (
+            folder.join("a.json"),
+            folder.join("b.json"),
+            folder.join("out.json"),
+        );
+        std::fs::write(&a, profile(3).to_string()).unwrap();
+        std::fs::write(&b, profile(4).to_string()).unwrap();
+        let args = Args {
+            inputs: vec![a, b],
+            output: out.clone(),
+            text: false,
+        };
+        assert_eq!(run(&args), Ok(ExitCode::SUCCESS));
+        let merged: hiperf_runtime::snapshot::Profile =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(merged.functions.len(), 1);
+        assert_eq!(merged.functions[0].calls, 7);
+        assert_eq!(merged.functions[0].lines[0].hits, 7);
+        assert_eq!(merged.paths[0].calls, 7);
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn a_file_without_a_profile_is_named() {
+        let folder = tempfile_folder("merge-bad");
+        let bad = folder.join("bad.json");
+        std::fs::write(&bad, r#"{"schema": "something/1"}"#).unwrap();
+        let args = Args {
+            inputs: vec![bad],
+            output: folder.join("out.json"),
+            text: false,
+        };
+        let error = run(&args).unwrap_err();
+        assert!(error.contains("bad.json"), "{error}");
+        assert!(!folder.join("out.json").exists(), "nothing written");
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    fn tempfile_folder(name: &str) -> PathBuf {
+        let folder =
+            std::env::temp_dir().join(format!("hiperf-xtask-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        folder
+    }
+}

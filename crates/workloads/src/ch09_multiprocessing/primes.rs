@@ -196,7 +196,8 @@ pub fn primes_processes((from, to): (u64, u64), workers: usize) -> Result<Vec<u6
             .map(|(index, input)| scope.spawn(move || feed(input, index, workers, from, to)))
             .collect();
         for worker in pool.workers_mut() {
-            read_primes(worker.output(), &mut primes)?;
+            let read = read_primes(worker.output(), &mut primes);
+            read.map_err(|message| format!("{message}; its log: {}", worker.log().trim()))?;
         }
         for feeder in feeders {
             feeder
