@@ -52,7 +52,7 @@ pub use hiperf_runtime::output::{ReportGuard, finish};
 #[cfg(feature = "enable")]
 pub use hiperf_runtime::snapshot::{self, Profile, take};
 #[cfg(feature = "enable")]
-pub use hiperf_runtime::{calls, clock, graph, report};
+pub use hiperf_runtime::{calls, clock, graph, merge, report};
 
 #[cfg(not(feature = "enable"))]
 mod off;

@@ -5,7 +5,7 @@
 mod common;
 
 #[global_allocator]
-static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+static ALLOC: hiperf_runtime::alloc::Alloc = hiperf_runtime::alloc::Alloc::system();
 
 const MIB: usize = 1 << 20;
 

@@ -34,12 +34,12 @@ pub struct Args {
     threshold: Option<f64>,
 }
 /// One run as read from disk.
-struct Run {
-    report: Option<RunReport>,
-    profile: Option<Profile>,
+pub(crate) struct Run {
+    pub(crate) report: Option<RunReport>,
+    pub(crate) profile: Option<Profile>,
 }
 
-fn read(path: &Path) -> Result<Run, String> {
+pub(crate) fn read(path: &Path) -> Result<Run, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let value: serde_json::Value = serde_json::from_slice(&text)
         .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
@@ -268,11 +268,20 @@ fn compare_workloads(
             continue;
         };
         if before.check.passed && !workload.check.passed {
+            let what = if workload.check.skipped {
+                "now skipped"
+            } else {
+                "check now fails"
+            };
             findings.push(Finding {
                 rule: "check",
                 place: workload.id.clone(),
-                what: format!("check now fails: {}", workload.check.message),
-                verdict: Verdict::Fail,
+                what: format!("{what}: {}", workload.check.message),
+                verdict: if workload.check.skipped {
+                    Verdict::Worse
+                } else {
+                    Verdict::Fail
+                },
             });
         }
         if let (Some(old), Some(now)) = (&before.seconds, &workload.seconds) {

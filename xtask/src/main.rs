@@ -2,10 +2,12 @@
 //! tables), runs the book's workloads, and writes the reports under `target/hiperf/`.
 //! `cargo xtask bench`: the probe benchmarks and the comparison with the peers.
 //! `cargo xtask test`: the test suite with profiling off, then on.
+//! `cargo xtask merge`: one profile from the saved profiles of several processes.
 
 mod bench;
 mod compare;
 mod flame;
+mod merge;
 mod python;
 mod report;
 mod test;
@@ -37,6 +39,8 @@ enum Task {
     /// Compare two runs (report.json or a HIPERF_JSON profile) as a CI gate, by the rules of
     /// hiperf-compare.toml: exits 1 naming each broken rule.
     Compare(compare::Args),
+    /// Merge saved profiles (one per process) into one: calls, hits and memory summed.
+    Merge(merge::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Task::Bench(args) => bench::run(&args),
         Task::Test(args) => test::run(&args),
         Task::Compare(args) => compare::run(&args),
+        Task::Merge(args) => merge::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -124,18 +124,24 @@ fn anchor(text: &str) -> String {
 }
 
 fn header(out: &mut String, report: &RunReport, supplement: &Supplement) {
-    let failed = report.workloads.iter().filter(|w| !w.check.passed).count();
-    let checks = if failed == 0 {
-        format!(
-            "<span class=\"ok\">all {} passed</span>",
-            report.workloads.len()
-        )
+    let failed = report
+        .workloads
+        .iter()
+        .filter(|w| w.check.is_failure())
+        .count();
+    let skipped = report.skipped().count();
+    let ran = report.workloads.len() - skipped;
+    let mut checks = if failed == 0 {
+        format!("<span class=\"ok\">all {ran} passed</span>")
     } else {
-        format!(
-            "<span class=\"failed\">{failed} of {} failed</span>",
-            report.workloads.len()
-        )
+        format!("<span class=\"failed\">{failed} of {ran} failed</span>")
     };
+    if skipped > 0 {
+        let _ = write!(
+            checks,
+            ", <span class=\"skipped\">{skipped} skipped</span> (not installed here: see their ladders)"
+        );
+    }
     let _ = write!(
         out,
         "<header>\n<h1>hiperf report</h1>\n<p>The workloads of <cite>High Performance Python</cite> \
@@ -231,11 +237,17 @@ fn overview(out: &mut String, report: &RunReport, chapters: &[Chapter<'_>]) {
             .filter_map(|w| w.seconds.as_ref().map(|s| (w, s.median)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         let passed = ladder.variants.iter().filter(|w| w.check.passed).count();
+        let skipped = ladder.variants.iter().filter(|w| w.check.skipped).count();
+        let skipped_note = if skipped > 0 {
+            format!(", {skipped} skipped")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\"><a href=\"#{anchor}\">{id}</a></th><td class=\"num\">{count}</td>\
              <td class=\"num\">{naive}</td><td><code>{fastest}</code></td><td class=\"num\">{best}</td>\
-             <td class=\"num\">{speedup}</td><td class=\"{class}\">{passed} of {count} ok</td></tr>",
+             <td class=\"num\">{speedup}</td><td class=\"{class}\">{passed} of {count} ok{skipped_note}</td></tr>",
             anchor = anchor(&ladder.id()),
             id = escape(&ladder.id()),
             count = ladder.variants.len(),
@@ -246,8 +258,8 @@ fn overview(out: &mut String, report: &RunReport, chapters: &[Chapter<'_>]) {
                 || "-".to_string(),
                 |(w, _)| ladder::speedup_label(report, w)
             ),
-            class = if passed == ladder.variants.len() {
-                "ok"
+            class = if passed + skipped == ladder.variants.len() {
+                if skipped == 0 { "ok" } else { "skipped" }
             } else {
                 "failed"
             },
@@ -386,15 +398,24 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
         let check = if workload.check.passed {
             "<td class=\"ok\">ok</td>".to_string()
         } else {
+            let (class, status) = if workload.check.skipped {
+                ("skipped", "SKIPPED")
+            } else {
+                ("failed", "FAILED")
+            };
             format!(
-                "<td class=\"failed\" title=\"{message}\">FAILED</td>",
+                "<td class=\"{class}\" title=\"{message}\">{status}</td>",
                 message = escape(&workload.check.message)
             )
         };
         let result = if workload.check.passed {
             inline(&workload.result)
         } else {
-            format!("FAILED: {}", inline(&workload.check.message))
+            format!(
+                "{}: {}",
+                workload.check.status(),
+                inline(&workload.check.message)
+            )
         };
         let _ = writeln!(
             out,

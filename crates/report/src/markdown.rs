@@ -78,14 +78,22 @@ fn header(out: &mut String, report: &RunReport, supplement: &Supplement) {
     if let Some(generated) = &supplement.generated {
         let _ = writeln!(out, "- Generated: {}", text(generated));
     }
-    let failed = report.workloads.iter().filter(|w| !w.check.passed).count();
+    let failed = report
+        .workloads
+        .iter()
+        .filter(|w| w.check.is_failure())
+        .count();
+    let skipped = report.skipped().count();
+    let ran = report.workloads.len() - skipped;
     if failed == 0 {
-        let _ = writeln!(out, "- Checks: all {} passed", report.workloads.len());
+        let _ = writeln!(out, "- Checks: all {ran} passed");
     } else {
+        let _ = writeln!(out, "- Checks: **{failed} of {ran} FAILED**");
+    }
+    if skipped > 0 {
         let _ = writeln!(
             out,
-            "- Checks: **{failed} of {} FAILED**",
-            report.workloads.len()
+            "- Skipped: {skipped} (something they need is not installed; see each ladder)"
         );
     }
     let _ = writeln!(
@@ -123,10 +131,9 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
             workload
                 .page_faults
                 .map_or_else(|| "-".to_string(), |f| f.to_string()),
-            if workload.check.passed {
-                "ok".to_string()
-            } else {
-                "**FAILED**".to_string()
+            match workload.check.status() {
+                "ok" => "ok".to_string(),
+                status => format!("**{status}**"),
             },
             cell(&workload.description),
         );
@@ -144,7 +151,14 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
         let _ = writeln!(out, "Parameters: {}.\n", text(first));
     }
     for workload in &ladder.variants {
-        if !workload.check.passed {
+        if workload.check.skipped {
+            let _ = writeln!(
+                out,
+                "- `{}` SKIPPED: {}",
+                cell(&workload.variant),
+                text(&workload.check.message)
+            );
+        } else if !workload.check.passed {
             let _ = writeln!(
                 out,
                 "- `{}` FAILED: {}",

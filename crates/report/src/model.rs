@@ -39,9 +39,14 @@ impl RunReport {
         }
     }
 
-    /// Whether every check passed.
+    /// Whether no check failed (skipped workloads did not fail).
     pub fn all_passed(&self) -> bool {
-        self.workloads.iter().all(|w| w.check.passed)
+        self.workloads.iter().all(|w| !w.check.is_failure())
+    }
+
+    /// The workloads that were skipped.
+    pub fn skipped(&self) -> impl Iterator<Item = &WorkloadResult> {
+        self.workloads.iter().filter(|w| w.check.skipped)
     }
 
     /// The naive variant of `workload`'s ladder (rank 0), if it ran.
@@ -127,13 +132,63 @@ pub struct WorkloadResult {
     pub python: Option<Baseline>,
 }
 
-/// A check's verdict.
+/// A check's verdict: passed, failed, or skipped (the workload could not run here).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Check {
-    /// Whether it passed.
+    /// Whether it passed (false for a skipped workload too).
     pub passed: bool,
-    /// What differed, when it failed (empty when it passed).
+    /// What differed, when it failed; why it did not run, when skipped (with what to
+    /// install); empty when it passed.
     pub message: String,
+    /// Whether the workload did not run because something it needs is missing here
+    /// (`redis-server`); absent in reports written before this field.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+}
+
+impl Check {
+    /// A check that passed.
+    pub fn passed() -> Self {
+        Check {
+            passed: true,
+            message: String::new(),
+            skipped: false,
+        }
+    }
+
+    /// A check that failed, saying what differed.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Check {
+            passed: false,
+            message: message.into(),
+            skipped: false,
+        }
+    }
+
+    /// A workload that did not run, saying why and what to install.
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Check {
+            passed: false,
+            message: reason.into(),
+            skipped: true,
+        }
+    }
+
+    /// Whether the check ran and failed.
+    pub fn is_failure(&self) -> bool {
+        !self.passed && !self.skipped
+    }
+
+    /// `ok`, `FAILED` or `SKIPPED`.
+    pub fn status(&self) -> &'static str {
+        if self.skipped {
+            "SKIPPED"
+        } else if self.passed {
+            "ok"
+        } else {
+            "FAILED"
+        }
+    }
 }
 
 /// Timing statistics over runs.

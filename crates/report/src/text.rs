@@ -66,18 +66,21 @@ pub fn render_summary(report: &RunReport) -> String {
     let failed: Vec<&WorkloadResult> = report
         .workloads
         .iter()
-        .filter(|w| !w.check.passed)
+        .filter(|w| w.check.is_failure())
         .collect();
+    let skipped: Vec<&WorkloadResult> = report.skipped().collect();
+    let ran = report.workloads.len() - skipped.len();
     if failed.is_empty() {
-        let _ = writeln!(out, "\nAll {} checks passed.", report.workloads.len());
+        let _ = writeln!(out, "\nAll {ran} checks passed.");
     } else {
-        let _ = writeln!(
-            out,
-            "\n{} of {} checks FAILED:",
-            failed.len(),
-            report.workloads.len()
-        );
+        let _ = writeln!(out, "\n{} of {ran} checks FAILED:", failed.len());
         for workload in failed {
+            let _ = writeln!(out, "  {}: {}", workload.id, workload.check.message);
+        }
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "{} SKIPPED (the rest ran):", skipped.len());
+        for workload in skipped {
             let _ = writeln!(out, "  {}: {}", workload.id, workload.check.message);
         }
     }
@@ -120,11 +123,7 @@ fn row(report: &RunReport, workload: &WorkloadResult) -> [String; 8] {
             .memory
             .as_ref()
             .map_or_else(|| "-".to_string(), |m| bytes(m.peak_bytes as f64)),
-        if workload.check.passed {
-            "ok".to_string()
-        } else {
-            "FAILED".to_string()
-        },
+        workload.check.status().to_string(),
     ]
 }
 

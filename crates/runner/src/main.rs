@@ -72,6 +72,10 @@ enum SizeArg {
 }
 
 fn main() -> ExitCode {
+    // Started as a worker process of a workload (chapter 9): do that job and nothing else.
+    if let Some(code) = hiperf_workloads::worker::serve() {
+        return code;
+    }
     // The runner writes its own report data from `take`: no report at exit or on signals.
     hiperf_runtime::exit::report_at_exit(false);
     let cli = Cli::parse();
@@ -257,24 +261,25 @@ fn measure_in_child(
             Ok(status) => format!("its process ({status}) left no result: {message}"),
             Err(error) => format!("cannot start its process: {error}"),
         };
-        unmeasured(
-            workload,
-            Check {
-                passed: false,
-                message,
-            },
-        )
+        unmeasured(workload, Check::failed(message))
     });
-    print_status(progress, result.check.passed, &id);
+    print_status(progress, &result.check, &id);
     result
 }
 
 /// The progress line of a finished workload.
-fn print_status(progress: &ProgressBar, passed: bool, id: &str) {
-    progress.println(format!(
-        "  {} {id}",
-        if passed { "ok    " } else { "FAILED" }
-    ));
+fn print_status(progress: &ProgressBar, check: &Check, id: &str) {
+    let status = if check.skipped {
+        "SKIPPED"
+    } else if check.passed {
+        "ok     "
+    } else {
+        "FAILED "
+    };
+    progress.println(format!("  {status} {id}"));
+    if check.skipped {
+        progress.println(format!("          {}", check.message));
+    }
 }
 
 /// A workload's result with `check` and nothing measured: the fields the runs fill are empty.
@@ -305,6 +310,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
     let mut page_faults = Vec::new();
     let mut outcome = Err(String::new());
     let mut memory = None;
+    let mut skipped = None;
     for run in 0..runs {
         let mut context = Run::new(size);
         outcome = if run == 0 {
@@ -315,6 +321,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
             (workload.run)(&mut context)
         };
         progress.inc(1);
+        skipped = context.skipped().map(str::to_string);
         if let Some(elapsed) = context.elapsed() {
             seconds.push(elapsed.as_secs_f64());
         }
@@ -324,25 +331,14 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
             break;
         }
     }
-    print_status(progress, outcome.is_ok(), &workload.id());
     let (parameters, result, check) = match outcome {
-        Ok(outcome) => (
-            outcome.parameters,
-            outcome.result,
-            Check {
-                passed: true,
-                message: String::new(),
-            },
-        ),
-        Err(message) => (
-            String::new(),
-            String::new(),
-            Check {
-                passed: false,
-                message,
-            },
-        ),
+        Ok(outcome) => (outcome.parameters, outcome.result, Check::passed()),
+        Err(message) => match skipped {
+            Some(reason) => (String::new(), String::new(), Check::skipped(reason)),
+            None => (String::new(), String::new(), Check::failed(message)),
+        },
     };
+    print_status(progress, &check, &workload.id());
     WorkloadResult {
         parameters,
         result,

@@ -1,5 +1,5 @@
-//! JSON output for serde-serialisable data: what the runtime writes (`HIPERF_JSON`,
-//! `HIPERF_TRACE`).
+//! JSON for serde data: what the runtime writes (`HIPERF_JSON`, `HIPERF_TRACE`) and reads
+//! back (saved profiles, `merge::read`).
 //!
 //! The runtime links into the user's program, so it does not depend on `serde_json`: that
 //! crate implements `PartialEq<serde_json::Value>` for `usize` and the other primitives, which
@@ -9,6 +9,10 @@
 //! any JSON parser; floats use Rust's shortest round-trip form, non-finite ones `null`.
 
 use std::fmt::{self, Write};
+
+mod read;
+
+pub(crate) use read::from_slice;
 
 use serde::ser::{self, Serialize};
 

@@ -20,6 +20,7 @@ pub mod graph;
 pub mod json;
 pub mod lines;
 pub mod memit;
+pub mod merge;
 pub mod output;
 pub mod probe;
 pub mod registry;

@@ -234,7 +234,7 @@ pub fn take(options: SnapshotOptions) -> Profile {
             function.self_ns += path.self_ns;
         }
     }
-    Profile {
+    let mut profile = Profile {
         schema: SCHEMA.to_string(),
         clock: ClockInfo {
             source: calibration.source.to_string(),
@@ -246,7 +246,10 @@ pub fn take(options: SnapshotOptions) -> Profile {
         },
         functions,
         paths,
-    }
+    };
+    // Worker processes' profiles, absorbed with `merge::absorb`, count as this process's.
+    crate::merge::add_absorbed(&mut profile);
+    profile
 }
 
 /// Every thread's logged calls, with the same function indices as [`take`]'s.

@@ -74,6 +74,7 @@ pub struct Run {
     elapsed: Duration,
     timed: bool,
     page_faults: Option<u64>,
+    skipped: Option<String>,
 }
 
 impl Run {
@@ -84,6 +85,7 @@ impl Run {
             elapsed: Duration::ZERO,
             timed: false,
             page_faults: Some(0),
+            skipped: None,
         }
     }
 
@@ -115,6 +117,28 @@ impl Run {
     /// readable, or if the workload never called [`Run::time`].
     pub fn page_faults(&self) -> Option<u64> {
         self.page_faults.filter(|_| self.timed)
+    }
+
+    /// Marks the run skipped, because something it needs is missing (`redis-server`), and
+    /// returns the `Err` the workload returns: `reason` says what to install.
+    ///
+    /// ```
+    /// use hiperf_workloads::{Run, Size};
+    ///
+    /// let mut run = Run::new(Size::Quick);
+    /// let outcome = run.skip("redis-server is not installed; `apt-get install -y redis-server`");
+    /// assert!(outcome.is_err());
+    /// assert!(run.skipped().unwrap().contains("apt-get"));
+    /// ```
+    pub fn skip(&mut self, reason: impl Into<String>) -> Result<Outcome, String> {
+        let reason = reason.into();
+        self.skipped = Some(reason.clone());
+        Err(reason)
+    }
+
+    /// Why the run was skipped, if it was (see [`Run::skip`]).
+    pub fn skipped(&self) -> Option<&str> {
+        self.skipped.as_deref()
     }
 
     /// The timed region's total, `None` if the workload never called [`Run::time`].

@@ -9,17 +9,23 @@ use hiperf_workloads::{Run, Size, workloads};
 fn every_registered_variant_passes_its_check_at_quick_size() {
     let all = workloads();
     let chapters: BTreeSet<u8> = all.iter().map(|w| w.chapter).collect();
-    assert_eq!(
-        chapters,
-        (2..=7).collect(),
-        "chapters 2 to 7 are registered"
-    );
+    for chapter in (2..=7).chain([9]) {
+        assert!(
+            chapters.contains(&chapter),
+            "chapter {chapter} is registered"
+        );
+    }
     let mut failures = Vec::new();
     for workload in &all {
         let mut run = Run::new(Size::Quick);
         match (workload.run)(&mut run) {
             Ok(_) if run.elapsed().is_some() => {}
             Ok(_) => failures.push(format!("{}: never timed its kernel", workload.id())),
+            // Only a missing program (redis-server) skips a workload, saying how to install it.
+            Err(message) if run.skipped().is_some() => {
+                assert!(message.contains("apt-get install"), "{message}");
+                eprintln!("{}: skipped: {message}", workload.id());
+            }
             Err(message) => failures.push(format!("{}: {message}", workload.id())),
         }
     }
