@@ -330,6 +330,7 @@ fn ladder_section(
         );
     }
     variant_table(out, report, ladder);
+    workload_charts(out, ladder);
     python_rows(out, supplement, ladder);
     memory_series(out, ladder);
     out.push_str("</section>\n");
@@ -499,6 +500,26 @@ fn python_rows(out: &mut String, supplement: &Supplement, ladder: &Ladder<'_>) {
         );
     }
     out.push_str("</tbody>\n</table>\n");
+}
+
+/// The charts the ladder's variants drew from their own measurements.
+fn workload_charts(out: &mut String, ladder: &Ladder<'_>) {
+    for workload in &ladder.variants {
+        for chart in &workload.charts {
+            let _ = writeln!(
+                out,
+                "<figure class=\"xy\">\n{}\n<figcaption>{}: measured by <code>{}</code> in its \
+                 last timed run; hover a point for its figures.</figcaption>\n</figure>",
+                svg::xy_chart(
+                    chart,
+                    |x| format!("{x}"),
+                    |y| { format!("{} s", ladder::seconds(Some(y))) }
+                ),
+                escape(&chart.title),
+                escape(&workload.variant),
+            );
+        }
+    }
 }
 
 fn memory_series(out: &mut String, ladder: &Ladder<'_>) {

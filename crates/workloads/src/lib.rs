@@ -18,6 +18,9 @@ pub mod ch04_dict;
 pub mod ch05_generators;
 pub mod ch06_matrix;
 pub mod ch07_compiling;
+pub mod ch08_concurrency;
 mod workload;
 
-pub use workload::{Baseline, Outcome, Run, Size, Workload, expect_eq, workloads};
+pub use workload::{
+    Baseline, Chart, ChartSeries, Outcome, Run, Size, Workload, expect_eq, workloads,
+};

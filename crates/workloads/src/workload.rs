@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+pub use hiperf_report::model::{Chart, ChartSeries};
+
 /// Book size or the small size used by tests and `--quick`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Size {
@@ -74,6 +76,7 @@ pub struct Run {
     elapsed: Duration,
     timed: bool,
     page_faults: Option<u64>,
+    charts: Vec<Chart>,
 }
 
 impl Run {
@@ -84,7 +87,18 @@ impl Run {
             elapsed: Duration::ZERO,
             timed: false,
             page_faults: Some(0),
+            charts: Vec::new(),
         }
+    }
+
+    /// Adds a chart of what the run measured, for the report to draw beside the workload.
+    pub fn add_chart(&mut self, chart: Chart) {
+        self.charts.push(chart);
+    }
+
+    /// The charts the run added.
+    pub fn charts(&self) -> &[Chart] {
+        &self.charts
     }
 
     /// The size to run at.
