@@ -364,6 +364,7 @@ mod tests {
             page_faults: None,
             python: None,
             charts: Vec::new(),
+            notes: Vec::new(),
         };
         let mut report = RunReport::new("book", 1);
         report.workloads = vec![

@@ -314,6 +314,9 @@ fn ladder_section(
             inline(first)
         );
     }
+    for note in ladder.shared_notes() {
+        let _ = writeln!(out, "<p class=\"note\">Note: {}</p>", inline(note));
+    }
     let bars: Vec<Bar> = ladder
         .variants
         .iter()
@@ -392,11 +395,14 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
                 message = escape(&workload.check.message)
             )
         };
-        let result = if workload.check.passed {
+        let mut result = if workload.check.passed {
             inline(&workload.result)
         } else {
             format!("FAILED: {}", inline(&workload.check.message))
         };
+        for note in ladder.own_notes(workload) {
+            let _ = write!(result, "<div class=\"note\">Note: {}</div>", inline(note));
+        }
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\"><code>{variant}</code><div class=\"description\">{description}</div>\

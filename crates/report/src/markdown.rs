@@ -143,6 +143,9 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
     {
         let _ = writeln!(out, "Parameters: {}.\n", text(first));
     }
+    for note in ladder.shared_notes() {
+        let _ = writeln!(out, "Note: {}.\n", text(note));
+    }
     for workload in &ladder.variants {
         if !workload.check.passed {
             let _ = writeln!(
@@ -158,6 +161,9 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
                 cell(&workload.variant),
                 text(&workload.result)
             );
+        }
+        for note in ladder.own_notes(workload) {
+            let _ = writeln!(out, "- `{}`, note: {}", cell(&workload.variant), text(note));
         }
     }
     for workload in &ladder.variants {

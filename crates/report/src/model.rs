@@ -129,6 +129,10 @@ pub struct WorkloadResult {
     /// this field, and when it drew none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub charts: Vec<Chart>,
+    /// What a reader must know to read the figures, such as a book parameter the report runs
+    /// smaller (absent when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A chart a workload draws from what it measured, such as chapter 8's sweep of concurrency

@@ -278,6 +278,7 @@ fn unmeasured(workload: &Workload, check: Check) -> WorkloadResult {
         page_faults: None,
         python: None,
         charts: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -290,6 +291,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
     let mut outcome = Err(String::new());
     let mut memory = None;
     let mut charts = Vec::new();
+    let mut notes = Vec::new();
     for run in 0..runs {
         let mut context = Run::new(size);
         outcome = if run == 0 {
@@ -306,6 +308,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         page_faults.extend(context.page_faults());
         // The last run's charts: each run draws the same chart of its own measurements.
         charts = context.charts().to_vec();
+        notes = context.notes().to_vec();
         if outcome.is_err() {
             progress.inc(u64::from(runs) - seconds.len() as u64);
             break;
@@ -337,6 +340,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         memory,
         page_faults: median(page_faults),
         charts,
+        notes,
         python: workload
             .python
             .filter(|_| size == Size::Book)

@@ -1,4 +1,4 @@
-//! The workloads of *High Performance Python* (Gorelick & Ozsvald, 2nd ed.), chapters 2 to 7,
+//! The workloads of *High Performance Python* (Gorelick & Ozsvald, 2nd ed.), chapters 2 to 8,
 //! ported to Rust: the naive line-for-line port of each program (annotated with
 //! `#[hiperf::profile]` / `#[hiperf::memit]`) and an optimized ladder, every variant checked
 //! against the book's values. Each registers itself as a [`Workload`] through `inventory`;

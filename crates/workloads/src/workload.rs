@@ -77,6 +77,7 @@ pub struct Run {
     timed: bool,
     page_faults: Option<u64>,
     charts: Vec<Chart>,
+    notes: Vec<String>,
 }
 
 impl Run {
@@ -88,7 +89,22 @@ impl Run {
             timed: false,
             page_faults: Some(0),
             charts: Vec::new(),
+            notes: Vec::new(),
         }
+    }
+
+    /// Adds a note every report prints beside the workload: what a reader must know to read
+    /// its figures, such as a book parameter run smaller to keep the report practical.
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    /// The notes the run added.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Adds a chart of what the run measured, for the report to draw beside the workload.

@@ -1,6 +1,7 @@
 //! A chart a workload drew from its measurements (chapter 8's sweep of concurrency against
 //! delay) reaches every page: drawn in the HTML under its ladder, tabulated in the Markdown,
-//! and carried through the JSON; reports without charts read as before.
+//! and carried through the JSON; so does a workload's note (a book parameter run smaller),
+//! printed by the terminal summary too. Reports without either read as before.
 
 use hiperf_report::model::{Chart, ChartSeries, RunReport};
 
@@ -24,6 +25,7 @@ fn sweep_report() -> RunReport {
             "profiled_seconds": null,
             "memory": null,
             "python": null,
+            "notes": ["sweeps delays of [1, 5] ms in place of the book's <50 to 800> ms"],
             "charts": [{
                 "title": "Wall time of 500 requests <by> concurrency",
                 "x_label": "requests in flight at most (concurrency)",
@@ -89,4 +91,44 @@ fn charts_survive_the_json_and_reports_without_them_omit_the_field() {
     assert!(!json.contains("charts"));
     let html = hiperf_report::html::render(&plain);
     assert!(!html.contains("chart xy"));
+}
+
+#[test]
+fn every_page_prints_a_note_once_for_the_ladder_that_shares_it() {
+    let mut report = sweep_report();
+    let mut second = report.workloads[0].clone();
+    second.id = "ch08/parallel-requests/threads-sweep".into();
+    second.variant = "threads-sweep".into();
+    second.rank = 1;
+    second.charts.clear();
+    second.notes.push("uses 476 threads".into());
+    report.workloads.push(second);
+
+    let text = hiperf_report::text::render_summary(&report);
+    assert!(
+        text.contains("Notes:\n  ch08/parallel-requests: sweeps delays of [1, 5] ms"),
+        "{text}"
+    );
+    assert!(text.contains("  ch08/parallel-requests/threads-sweep: uses 476 threads"));
+    assert_eq!(text.matches("sweeps delays").count(), 1, "{text}");
+
+    let markdown = hiperf_report::markdown::render(&report);
+    assert!(
+        markdown.contains("Note: sweeps delays of [1, 5] ms"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("- `threads-sweep`, note: uses 476 threads"));
+    assert_eq!(markdown.matches("sweeps delays").count(), 1);
+
+    let html = hiperf_report::html::render(&report);
+    assert!(html.contains(
+        "<p class=\"note\">Note: sweeps delays of [1, 5] ms in place of the book&#39;s &lt;50 to 800&gt; ms</p>"
+    ), "{html}");
+    assert!(html.contains("<div class=\"note\">Note: uses 476 threads</div>"));
+    assert_eq!(html.matches("sweeps delays").count(), 1);
+
+    let mut plain = sweep_report();
+    plain.workloads[0].notes.clear();
+    assert!(!hiperf_report::text::render_summary(&plain).contains("Notes:"));
+    assert!(!serde_json::to_string(&plain).unwrap().contains("notes"));
 }
