@@ -389,6 +389,8 @@ mod tests {
             memory: None,
             page_faults: None,
             python: None,
+            charts: Vec::new(),
+            notes: Vec::new(),
         };
         let mut report = RunReport::new("book", 1);
         report.workloads = vec![

@@ -326,6 +326,9 @@ fn ladder_section(
             inline(first)
         );
     }
+    for note in ladder.shared_notes() {
+        let _ = writeln!(out, "<p class=\"note\">Note: {}</p>", inline(note));
+    }
     let bars: Vec<Bar> = ladder
         .variants
         .iter()
@@ -342,6 +345,7 @@ fn ladder_section(
         );
     }
     variant_table(out, report, ladder);
+    workload_charts(out, ladder);
     python_rows(out, supplement, ladder);
     memory_series(out, ladder);
     out.push_str("</section>\n");
@@ -408,7 +412,7 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
                 message = escape(&workload.check.message)
             )
         };
-        let result = if workload.check.passed {
+        let mut result = if workload.check.passed {
             inline(&workload.result)
         } else {
             format!(
@@ -417,6 +421,9 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
                 inline(&workload.check.message)
             )
         };
+        for note in ladder.own_notes(workload) {
+            let _ = write!(result, "<div class=\"note\">Note: {}</div>", inline(note));
+        }
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\"><code>{variant}</code><div class=\"description\">{description}</div>\
@@ -520,6 +527,26 @@ fn python_rows(out: &mut String, supplement: &Supplement, ladder: &Ladder<'_>) {
         );
     }
     out.push_str("</tbody>\n</table>\n");
+}
+
+/// The charts the ladder's variants drew from their own measurements.
+fn workload_charts(out: &mut String, ladder: &Ladder<'_>) {
+    for workload in &ladder.variants {
+        for chart in &workload.charts {
+            let _ = writeln!(
+                out,
+                "<figure class=\"xy\">\n{}\n<figcaption>{}: measured by <code>{}</code> in its \
+                 last timed run; hover a point for its figures.</figcaption>\n</figure>",
+                svg::xy_chart(
+                    chart,
+                    |x| format!("{x}"),
+                    |y| { format!("{} s", ladder::seconds(Some(y))) }
+                ),
+                escape(&chart.title),
+                escape(&workload.variant),
+            );
+        }
+    }
 }
 
 fn memory_series(out: &mut String, ladder: &Ladder<'_>) {

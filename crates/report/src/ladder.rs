@@ -34,10 +34,35 @@ pub struct Ladder<'a> {
     pub variants: Vec<&'a WorkloadResult>,
 }
 
-impl Ladder<'_> {
+impl<'a> Ladder<'a> {
     /// `chNN/name`, the ladder's identifier.
     pub fn id(&self) -> String {
         format!("ch{:02}/{}", self.chapter, self.name)
+    }
+
+    /// The notes every variant of the ladder carries, so that a page prints them once for
+    /// the ladder; a ladder of one variant shares its notes.
+    pub fn shared_notes(&self) -> Vec<&'a str> {
+        let Some((first, rest)) = self.variants.split_first() else {
+            return Vec::new();
+        };
+        first
+            .notes
+            .iter()
+            .filter(|note| rest.iter().all(|w| w.notes.contains(note)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The notes of `workload` that are not [`shared`](Ladder::shared_notes) by the ladder.
+    pub fn own_notes(&self, workload: &'a WorkloadResult) -> Vec<&'a str> {
+        let shared = self.shared_notes();
+        workload
+            .notes
+            .iter()
+            .map(String::as_str)
+            .filter(|note| !shared.contains(note))
+            .collect()
     }
 }
 

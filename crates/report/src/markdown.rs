@@ -18,7 +18,7 @@ use hiperf_runtime::report::{bytes, render_function, render_memory};
 use hiperf_runtime::snapshot::FunctionProfile;
 
 use crate::ladder::{self, Ladder};
-use crate::model::{RunReport, WorkloadResult};
+use crate::model::{Chart, RunReport, WorkloadResult};
 use crate::python::PythonComparison;
 use crate::supplement::Supplement;
 
@@ -150,6 +150,9 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
     {
         let _ = writeln!(out, "Parameters: {}.\n", text(first));
     }
+    for note in ladder.shared_notes() {
+        let _ = writeln!(out, "Note: {}.\n", text(note));
+    }
     for workload in &ladder.variants {
         if workload.check.skipped {
             let _ = writeln!(
@@ -173,9 +176,57 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
                 text(&workload.result)
             );
         }
+        for note in ladder.own_notes(workload) {
+            let _ = writeln!(out, "- `{}`, note: {}", cell(&workload.variant), text(note));
+        }
     }
     for workload in &ladder.variants {
         python_baseline(out, workload);
+    }
+    out.push('\n');
+    for workload in &ladder.variants {
+        for chart in &workload.charts {
+            chart_table(out, &workload.variant, chart);
+        }
+    }
+}
+
+/// A workload's chart as a table: one row per x, one column per series.
+fn chart_table(out: &mut String, variant: &str, chart: &Chart) {
+    let mut xs: Vec<f64> = chart
+        .series
+        .iter()
+        .flat_map(|series| series.points.iter().map(|point| point.0))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let _ = writeln!(
+        out,
+        "{} (`{}`, its last timed run; {}):\n",
+        text(&chart.title),
+        cell(variant),
+        text(&chart.y_label)
+    );
+    let _ = write!(out, "| {} |", cell(&chart.x_label));
+    for series in &chart.series {
+        let _ = write!(out, " {} |", cell(&series.name));
+    }
+    let _ = write!(out, "\n|--:|");
+    for _ in &chart.series {
+        out.push_str("--:|");
+    }
+    out.push('\n');
+    for x in xs {
+        let _ = write!(out, "| {x} |");
+        for series in &chart.series {
+            let y = series
+                .points
+                .iter()
+                .find(|point| point.0 == x)
+                .map(|point| point.1);
+            let _ = write!(out, " {} |", ladder::seconds(y));
+        }
+        out.push('\n');
     }
     out.push('\n');
 }

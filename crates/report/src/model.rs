@@ -130,6 +130,40 @@ pub struct WorkloadResult {
     pub page_faults: Option<u64>,
     /// The Python figure at book size, cited.
     pub python: Option<Baseline>,
+    /// Charts the workload drew from its own measurements (absent in reports written before
+    /// this field, and when it drew none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<Chart>,
+    /// What a reader must know to read the figures, such as a book parameter the report runs
+    /// smaller (absent when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A chart a workload draws from what it measured, such as chapter 8's sweep of concurrency
+/// against delay: the HTML report draws it under its ladder, the Markdown report tabulates it.
+/// Its y values are seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    /// What the chart shows, one sentence.
+    pub title: String,
+    /// The x axis: what and in which unit.
+    pub x_label: String,
+    /// The y axis: what and in which unit.
+    pub y_label: String,
+    /// Whether the y axis is logarithmic (every y must then be positive).
+    pub log_y: bool,
+    /// One line per series.
+    pub series: Vec<ChartSeries>,
+}
+
+/// One line of a [`Chart`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartSeries {
+    /// Its name in the legend.
+    pub name: String,
+    /// `(x, seconds)` points in order of x.
+    pub points: Vec<(f64, f64)>,
 }
 
 /// A check's verdict: passed, failed, or skipped (the workload could not run here).

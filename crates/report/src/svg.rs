@@ -21,6 +21,7 @@
 use std::fmt::Write;
 
 use crate::html::escape;
+use crate::model::Chart;
 
 /// Width of every bar chart, in CSS pixels.
 const CHART_WIDTH: f64 = 980.0;
@@ -282,6 +283,165 @@ pub fn line_chart(
     svg
 }
 
+/// The CSS classes of the lines of an [`xy_chart`], in order; past the last they repeat.
+const XY_CLASSES: [&str; 4] = ["s0", "s1", "s2", "s3"];
+
+/// A chart of measured points, one line per series, with a labelled x axis from zero and a
+/// y axis that is logarithmic (decade ticks) when `chart.log_y`, else linear from zero.
+/// Points a logarithmic axis cannot show (y <= 0) and non-finite ones are left out.
+///
+/// ```
+/// use hiperf_report::model::{Chart, ChartSeries};
+/// use hiperf_report::svg::xy_chart;
+///
+/// let chart = Chart {
+///     title: "Wall time against concurrency".into(),
+///     x_label: "concurrency".into(),
+///     y_label: "seconds".into(),
+///     log_y: true,
+///     series: vec![ChartSeries { name: "delay 5 ms".into(), points: vec![(1.0, 2.5), (26.0, 0.1)] }],
+/// };
+/// let svg = xy_chart(&chart, |x| format!("{x}"), |y| format!("{y} s"));
+/// assert!(svg.starts_with("<svg") && svg.contains("delay 5 ms") && svg.contains("0.1 s"));
+/// ```
+pub fn xy_chart(
+    chart: &Chart,
+    x_label: impl Fn(f64) -> String,
+    y_label: impl Fn(f64) -> String,
+) -> String {
+    const WIDTH: f64 = 640.0;
+    const HEIGHT: f64 = 300.0;
+    const LEFT: f64 = 72.0;
+    const RIGHT: f64 = 16.0;
+    const TOP: f64 = 30.0;
+    const BOTTOM: f64 = 46.0;
+    let shown = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && (!chart.log_y || y > 0.0);
+    let points = || {
+        chart
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().filter(|p| shown(p)))
+    };
+    let x_max = points().map(|p| p.0).fold(0.0_f64, f64::max);
+    let x_ticks = nice_ticks(x_max);
+    let x_domain = x_ticks
+        .last()
+        .copied()
+        .unwrap_or(1.0)
+        .max(f64::MIN_POSITIVE);
+    let (y_ticks, y_low, y_high) = if chart.log_y {
+        let low = points().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        let high = points().map(|p| p.1).fold(0.0_f64, f64::max);
+        let (low, high) = if low.is_finite() && high > 0.0 {
+            (low.log10().floor() as i32, high.log10().ceil() as i32)
+        } else {
+            (0, 1)
+        };
+        let high = high.max(low + 1);
+        let ticks: Vec<f64> = (low..=high).map(|power| 10f64.powi(power)).collect();
+        (ticks, f64::from(low), f64::from(high))
+    } else {
+        let ticks = nice_ticks(points().map(|p| p.1).fold(0.0_f64, f64::max));
+        let high = ticks.last().copied().unwrap_or(1.0);
+        (ticks, 0.0, high)
+    };
+    let plot_width = WIDTH - LEFT - RIGHT;
+    let plot_height = HEIGHT - TOP - BOTTOM;
+    let px = |x: f64| LEFT + plot_width * (x / x_domain).clamp(0.0, 1.0);
+    let py = |y: f64| {
+        let position = if chart.log_y { y.log10() } else { y };
+        let fraction = ((position - y_low) / (y_high - y_low)).clamp(0.0, 1.0);
+        TOP + plot_height * (1.0 - fraction)
+    };
+    let bottom = TOP + plot_height;
+    let right = LEFT + plot_width;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart xy\" role=\"img\" \
+         aria-label=\"{label}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
+         viewBox=\"0 0 {WIDTH} {HEIGHT}\"><title>{label}</title>",
+        label = escape(&chart.title),
+    );
+    for &tick in &y_ticks {
+        let y = py(tick);
+        let _ = write!(
+            svg,
+            "<path class=\"grid\" d=\"M{LEFT} {y:.1}H{right}\"/>\
+             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            LEFT - 6.0,
+            y + 4.0,
+            escape(&y_label(tick)),
+        );
+    }
+    for &tick in &x_ticks {
+        let x = px(tick);
+        let _ = write!(
+            svg,
+            "<path class=\"grid\" d=\"M{x:.1} {TOP}V{bottom}\"/>\
+             <text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            bottom + 15.0,
+            escape(&x_label(tick)),
+        );
+    }
+    let _ = write!(
+        svg,
+        "<path class=\"axis\" d=\"M{LEFT} {TOP}V{bottom}H{right}\"/>\
+         <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+         <text class=\"tick\" x=\"{LEFT}\" y=\"{:.1}\" text-anchor=\"start\">{}{}</text>",
+        LEFT + plot_width / 2.0,
+        HEIGHT - 6.0,
+        escape(&chart.x_label),
+        TOP - 8.0,
+        escape(&chart.y_label),
+        if chart.log_y { " (log scale)" } else { "" },
+    );
+    let mut legend_x = right;
+    for (index, series) in chart.series.iter().enumerate().rev() {
+        let shown_points: Vec<(f64, f64)> =
+            series.points.iter().copied().filter(|p| shown(p)).collect();
+        let class = XY_CLASSES[index % XY_CLASSES.len()];
+        let mut path = String::new();
+        for (position, &(x, y)) in shown_points.iter().enumerate() {
+            let _ = write!(
+                path,
+                "{}{:.1} {:.1}",
+                if position == 0 { "M" } else { "L" },
+                px(x),
+                py(y)
+            );
+        }
+        let _ = write!(
+            svg,
+            "<g class=\"{class}\"><title>{name}</title><path class=\"line\" d=\"{path}\"/>",
+            name = escape(&series.name),
+        );
+        for &(x, y) in &shown_points {
+            let _ = write!(
+                svg,
+                "<circle class=\"dot\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\"><title>{}: {}, {}</title></circle>",
+                px(x),
+                py(y),
+                escape(&series.name),
+                escape(&x_label(x)),
+                escape(&y_label(y)),
+            );
+        }
+        legend_x -= 14.0 + series.name.chars().count() as f64 * LEGEND_CHARACTER_WIDTH + 14.0;
+        let _ = write!(
+            svg,
+            "<rect class=\"key\" x=\"{legend_x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\"/>\
+             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
+            TOP - 17.0,
+            legend_x + 14.0,
+            TOP - 8.0,
+            escape(&series.name),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// Ticks 0, step, 2·step, ... up to the first at or above `largest`, with a step of 1, 2 or 5
 /// times a power of ten giving at most five intervals.
 pub fn nice_ticks(largest: f64) -> Vec<f64> {
@@ -312,5 +472,56 @@ mod tests {
         assert!(*ticks.last().unwrap() >= 0.0084);
         assert!(ticks.len() <= 6, "{ticks:?}");
         assert_eq!(nice_ticks(0.0), vec![0.0, 1.0]);
+    }
+
+    fn chart(log_y: bool, points: Vec<(f64, f64)>) -> Chart {
+        Chart {
+            title: "t < 1 & u".into(),
+            x_label: "concurrency".into(),
+            y_label: "seconds".into(),
+            log_y,
+            series: vec![crate::model::ChartSeries {
+                name: "delay <5> ms".into(),
+                points,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_log_axis_spans_whole_decades_and_drops_points_it_cannot_show() {
+        let svg = xy_chart(
+            &chart(
+                true,
+                vec![(1.0, 2.5), (26.0, 0.04), (51.0, 0.0), (76.0, f64::NAN)],
+            ),
+            |x| format!("{x}"),
+            |y| format!("{y} s"),
+        );
+        // 0.04 to 2.5 s: decades 0.01, 0.1, 1 and 10.
+        for tick in ["0.01 s", "0.1 s", ">1 s<", ">10 s<"] {
+            assert!(svg.contains(tick), "{tick} in {svg}");
+        }
+        assert_eq!(
+            svg.matches("<circle").count(),
+            2,
+            "y = 0 and NaN are left out"
+        );
+        assert!(svg.contains("(log scale)"));
+        assert!(svg.contains("t &lt; 1 &amp; u") && svg.contains("delay &lt;5&gt; ms"));
+        assert!(!svg.contains("<5>"));
+    }
+
+    #[test]
+    fn a_linear_axis_starts_at_zero_and_an_empty_chart_still_renders() {
+        let svg = xy_chart(
+            &chart(false, vec![(0.0, 0.0), (10.0, 3.0)]),
+            |x| format!("{x}"),
+            |y| format!("{y}"),
+        );
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(!svg.contains("log scale"));
+        let empty = xy_chart(&chart(true, vec![]), |x| format!("{x}"), |y| format!("{y}"));
+        assert!(empty.starts_with("<svg") && empty.ends_with("</svg>"));
+        assert!(!empty.contains("NaN") && !empty.contains("inf"));
     }
 }

@@ -63,6 +63,23 @@ pub fn render_summary(report: &RunReport) -> String {
     for row in &rows {
         let _ = writeln!(out, "{}", line(row));
     }
+    let mut notes = Vec::new();
+    for ladder in crate::ladder::chapters(report)
+        .iter()
+        .flat_map(|chapter| &chapter.ladders)
+    {
+        for note in ladder.shared_notes() {
+            notes.push(format!("  {}: {note}", ladder.id()));
+        }
+        for workload in &ladder.variants {
+            for note in ladder.own_notes(workload) {
+                notes.push(format!("  {}: {note}", workload.id));
+            }
+        }
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\nNotes:\n{}", notes.join("\n"));
+    }
     let failed: Vec<&WorkloadResult> = report
         .workloads
         .iter()

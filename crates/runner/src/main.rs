@@ -299,6 +299,8 @@ fn unmeasured(workload: &Workload, check: Check) -> WorkloadResult {
         memory: None,
         page_faults: None,
         python: None,
+        charts: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -311,6 +313,8 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
     let mut outcome = Err(String::new());
     let mut memory = None;
     let mut skipped = None;
+    let mut charts = Vec::new();
+    let mut notes = Vec::new();
     for run in 0..runs {
         let mut context = Run::new(size);
         outcome = if run == 0 {
@@ -326,6 +330,9 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
             seconds.push(elapsed.as_secs_f64());
         }
         page_faults.extend(context.page_faults());
+        // The last run's charts: each run draws the same chart of its own measurements.
+        charts = context.charts().to_vec();
+        notes = context.notes().to_vec();
         if outcome.is_err() {
             progress.inc(u64::from(runs) - seconds.len() as u64);
             break;
@@ -345,6 +352,8 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         seconds: Stats::of(seconds),
         memory,
         page_faults: median(page_faults),
+        charts,
+        notes,
         python: workload
             .python
             .filter(|_| size == Size::Book)

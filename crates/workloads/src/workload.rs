@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+pub use hiperf_report::model::{Chart, ChartSeries};
+
 /// Book size or the small size used by tests and `--quick`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Size {
@@ -75,6 +77,8 @@ pub struct Run {
     timed: bool,
     page_faults: Option<u64>,
     skipped: Option<String>,
+    charts: Vec<Chart>,
+    notes: Vec<String>,
 }
 
 impl Run {
@@ -86,7 +90,33 @@ impl Run {
             timed: false,
             page_faults: Some(0),
             skipped: None,
+            charts: Vec::new(),
+            notes: Vec::new(),
         }
+    }
+
+    /// Adds a note every report prints beside the workload: what a reader must know to read
+    /// its figures, such as a book parameter run smaller to keep the report practical.
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    /// The notes the run added.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Adds a chart of what the run measured, for the report to draw beside the workload.
+    pub fn add_chart(&mut self, chart: Chart) {
+        self.charts.push(chart);
+    }
+
+    /// The charts the run added.
+    pub fn charts(&self) -> &[Chart] {
+        &self.charts
     }
 
     /// The size to run at.
