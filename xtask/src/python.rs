@@ -363,6 +363,7 @@ mod tests {
             memory: None,
             page_faults: None,
             python: None,
+            figures: Vec::new(),
         };
         let mut report = RunReport::new("book", 1);
         report.workloads = vec![

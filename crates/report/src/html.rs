@@ -330,6 +330,7 @@ fn ladder_section(
         );
     }
     variant_table(out, report, ladder);
+    out.push_str(&crate::figures::render_html(&id, &ladder.variants));
     python_rows(out, supplement, ladder);
     memory_series(out, ladder);
     out.push_str("</section>\n");

@@ -164,6 +164,7 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
         python_baseline(out, workload);
     }
     out.push('\n');
+    out.push_str(&crate::figures::render_markdown(&ladder.variants));
 }
 
 /// The book-size Python figure cited beside a workload.

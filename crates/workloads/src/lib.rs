@@ -18,6 +18,7 @@ pub mod ch04_dict;
 pub mod ch05_generators;
 pub mod ch06_matrix;
 pub mod ch07_compiling;
+pub mod ch11_less_ram;
 mod workload;
 
-pub use workload::{Baseline, Outcome, Run, Size, Workload, expect_eq, workloads};
+pub use workload::{Baseline, Figure, Outcome, Run, Size, Unit, Workload, expect_eq, workloads};

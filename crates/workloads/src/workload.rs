@@ -74,6 +74,42 @@ pub struct Run {
     elapsed: Duration,
     timed: bool,
     page_faults: Option<u64>,
+    figures: Vec<Figure>,
+}
+
+/// A quantity a workload measured beside its timed region (the bytes its structure holds, an
+/// estimate and the exact count, the time of its lookups), shown in the report's tables and
+/// charts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// What it is, shared by the variants of a ladder that measure it (`held bytes`).
+    pub name: &'static str,
+    /// Its value, in `unit`.
+    pub value: f64,
+    /// How to read `value`.
+    pub unit: Unit,
+}
+
+/// The unit of a [`Figure`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Bytes of memory.
+    Bytes,
+    /// Seconds of wall time.
+    Seconds,
+    /// A count (items, an estimate of them).
+    Count,
+}
+
+impl Unit {
+    /// `bytes`, `seconds` or `count`, as the report's data writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Bytes => "bytes",
+            Unit::Seconds => "seconds",
+            Unit::Count => "count",
+        }
+    }
 }
 
 impl Run {
@@ -84,6 +120,7 @@ impl Run {
             elapsed: Duration::ZERO,
             timed: false,
             page_faults: Some(0),
+            figures: Vec::new(),
         }
     }
 
@@ -115,6 +152,26 @@ impl Run {
     /// readable, or if the workload never called [`Run::time`].
     pub fn page_faults(&self) -> Option<u64> {
         self.page_faults.filter(|_| self.timed)
+    }
+
+    /// Records a figure measured beside the timed region; a second figure of the same name
+    /// replaces the first.
+    ///
+    /// ```
+    /// use hiperf_workloads::{Run, Size, Unit};
+    ///
+    /// let mut run = Run::new(Size::Quick);
+    /// run.record("held bytes", 4096.0, Unit::Bytes);
+    /// assert_eq!(run.figures()[0].value, 4096.0);
+    /// ```
+    pub fn record(&mut self, name: &'static str, value: f64, unit: Unit) {
+        self.figures.retain(|figure| figure.name != name);
+        self.figures.push(Figure { name, value, unit });
+    }
+
+    /// The figures recorded so far, in order.
+    pub fn figures(&self) -> &[Figure] {
+        &self.figures
     }
 
     /// The timed region's total, `None` if the workload never called [`Run::time`].

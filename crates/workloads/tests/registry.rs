@@ -9,11 +9,12 @@ use hiperf_workloads::{Run, Size, workloads};
 fn every_registered_variant_passes_its_check_at_quick_size() {
     let all = workloads();
     let chapters: BTreeSet<u8> = all.iter().map(|w| w.chapter).collect();
-    assert_eq!(
-        chapters,
-        (2..=7).collect(),
-        "chapters 2 to 7 are registered"
-    );
+    for chapter in (2..=7).chain([11]) {
+        assert!(
+            chapters.contains(&chapter),
+            "chapter {chapter} is registered"
+        );
+    }
     let mut failures = Vec::new();
     for workload in &all {
         let mut run = Run::new(Size::Quick);
