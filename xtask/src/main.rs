@@ -7,6 +7,7 @@ mod bench;
 mod compare;
 mod flame;
 mod python;
+mod python_memory;
 mod report;
 mod test;
 

@@ -182,7 +182,7 @@ fn bytes_chart(ladder_id: &str, name: &str, variants: &[&WorkloadResult]) -> Opt
             let figure = workload.figure(name)?;
             let share = naive
                 .filter(|n| *n > 0.0)
-                .map_or_else(String::new, |n| format!(", {:.3}x naive", figure.value / n));
+                .map_or_else(String::new, |n| share_of_naive(figure.value / n));
             Some(Bar {
                 label: workload.variant.clone(),
                 value: figure.value,
@@ -269,6 +269,15 @@ fn estimate_chart(ladder_id: &str, variants: &[&WorkloadResult]) -> Option<Strin
     ))
 }
 
+/// `, 0.300x naive`, or for shares below a thousandth `, 1/26149 of naive` (0 stays `0x`).
+fn share_of_naive(share: f64) -> String {
+    if share > 0.0 && share < 0.001 {
+        format!(", 1/{:.0} of naive", 1.0 / share)
+    } else {
+        format!(", {share:.3}x naive")
+    }
+}
+
 fn capitalised(text: &str) -> String {
     let mut characters = text.chars();
     characters.next().map_or_else(String::new, |first| {
@@ -293,5 +302,12 @@ mod tests {
         assert_eq!(figure(3.0, "bytes").display(), "3 B");
         assert_eq!(figure(87381.33, "count").display(), "87381.3");
         assert_eq!(figure(0.25, "seconds").display(), "0.25 s");
+    }
+
+    #[test]
+    fn tiny_shares_of_the_naive_bytes_read_as_fractions() {
+        assert_eq!(share_of_naive(0.3), ", 0.300x naive");
+        assert_eq!(share_of_naive(144.0 / 3_765_000.0), ", 1/26146 of naive");
+        assert_eq!(share_of_naive(0.0), ", 0.000x naive");
     }
 }

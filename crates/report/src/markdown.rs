@@ -286,6 +286,26 @@ fn python_section(out: &mut String, python: &PythonComparison) {
     for note in &python.notes {
         let _ = writeln!(out, "- {}", text(note));
     }
+    if !python.memory.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nHeap held by the same containers of the same word list, Python's `tracemalloc` \
+             against Rust's counting allocator:\n"
+        );
+        let _ = writeln!(out, "| {} |", crate::python::MEMORY_HEADERS.join(" | "));
+        let _ = writeln!(out, "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|---|");
+        for run in &python.memory {
+            let cells = run.cells().map(|c| cell(&c));
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | `{}` | {} |",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3..].join(" | ")
+            );
+        }
+    }
 }
 
 /// `content` in a ``` fence longer than any backtick run inside it.

@@ -65,7 +65,7 @@ fn the_html_draws_bytes_and_estimates_against_the_exact_count() {
     // The estimate 10x the exact count is cut at the axis's end and says so.
     assert!(html.contains("1048576 (+948.6%), beyond the axis"));
     assert!(html.contains("80977 (-19.0%)"));
-    assert!(html.contains("144 B, 0.000x naive"));
+    assert!(html.contains("144 B, 1/26146 of naive"));
     assert!(html.contains("<table class=\"figures\">"));
 }
 
@@ -85,4 +85,62 @@ fn text_and_markdown_tables_list_every_figure() {
     let markdown = hiperf_report::markdown::render(&report);
     assert!(markdown.contains("| variant | held bytes | estimate | exact |"));
     assert!(markdown.contains("| `llregister` | 0 B | 1048576 | 100000 |"));
+}
+
+#[test]
+fn the_python_memory_comparison_gives_the_heap_ratio_on_every_page() {
+    use hiperf_report::python::{MemoryRun, PythonComparison};
+    use hiperf_report::supplement::Supplement;
+
+    let row = |program: &str, python: Option<f64>, passed: bool| MemoryRun {
+        program: program.to_string(),
+        workload: "ch11/text-containers/hash-set".to_string(),
+        python_bytes: python,
+        rust_bytes: Some(15_000_000.0),
+        python_seconds: Some(0.4),
+        rust_seconds: Some(0.1),
+        python_lookup_seconds: Some(0.09),
+        rust_lookup_seconds: Some(0.004),
+        message: if passed {
+            "354983 entries"
+        } else {
+            "exited with 1"
+        }
+        .to_string(),
+        passed,
+    };
+    let comparison = PythonComparison {
+        interpreter: Some("Python 3.11.7".to_string()),
+        memory: vec![
+            row("text_containers.py set", Some(37_500_000.0), true),
+            row("text_containers.py dict", None, false),
+        ],
+        ..PythonComparison::default()
+    };
+    assert_eq!(comparison.memory[0].bytes_ratio(), Some(2.5));
+    assert_eq!(comparison.memory[1].bytes_ratio(), None);
+    let supplement = Supplement {
+        generated: None,
+        python: Some(comparison.clone()),
+    };
+    let html = hiperf_report::html::render_with(&report(), &supplement);
+    assert!(html.contains("<table class=\"python memory-comparison\">"));
+    assert!(html.contains("<td class=\"num\">35.763 MiB</td>"));
+    assert!(html.contains("<td class=\"failed\">FAILED: exited with 1</td>"));
+    let markdown = hiperf_report::markdown::render_with(&report(), &supplement);
+    assert!(markdown.contains(
+        "| `text_containers.py set` | 35.763 MiB | `ch11/text-containers/hash-set` | 14.305 MiB |"
+    ));
+    let text = hiperf_report::python::render_text(&comparison);
+    assert!(text.contains("Heap held, Python (tracemalloc) against Rust"));
+    let set_row = text
+        .lines()
+        .find(|line| line.starts_with("text_containers.py set"))
+        .unwrap();
+    assert!(set_row.contains("2.5x"), "{set_row}");
+    // A comparison written before the memory rows still reads.
+    let old: PythonComparison =
+        serde_json::from_str(r#"{"interpreter": null, "numpy": null, "runs": [], "notes": []}"#)
+            .unwrap();
+    assert!(old.memory.is_empty());
 }

@@ -37,7 +37,10 @@ fn the_word_list_holds_each_words_bytes_and_24_bytes_a_slot() {
             .and_then(|l| l.memory.clone())
             .unwrap_or_else(|| panic!("no memory for line {text}"))
     };
-    assert_eq!(line("let word = token.to_string();").increment_bytes, letters);
+    assert_eq!(
+        line("let word = token.to_string();").increment_bytes,
+        letters
+    );
     assert_eq!(line("let word = token.to_string();").allocations, 354_984);
     assert_eq!(
         line("words.push(word);").increment_bytes,
@@ -63,8 +66,7 @@ fn registers_and_counters_hold_what_they_ask_for() {
     // 16 pointers and 16 one-byte boxes.
     assert_eq!(figures.net_bytes, 16 * 8 + 16);
     drop(naive);
-    let (packed, figures) =
-        hiperf::measure_memory(|| PackedLogLog::new(4, Estimator::HyperLogLog));
+    let (packed, figures) = hiperf::measure_memory(|| PackedLogLog::new(4, Estimator::HyperLogLog));
     assert_eq!(figures.net_bytes, 16);
     drop(packed);
     let (counter, figures) = hiperf::measure_memory(|| MorrisCounter::new(3, 1));
