@@ -250,6 +250,10 @@ mod tests {
         assert_eq!(register.len(), 1_048_576);
         let hll = filled(LogLog::new(4, Estimator::HyperLogLog), LogLog::add, 100_000);
         assert_eq!(hll.len(), 80_977);
+        let loglog = filled(LogLog::new(4, Estimator::LogLog), LogLog::add, 100_000);
+        assert_eq!(loglog.len(), crate::ch11_less_ram::LOGLOG_4);
+        let superloglog = filled(LogLog::new(4, Estimator::SuperLogLog), LogLog::add, 100_000);
+        assert_eq!(superloglog.len(), crate::ch11_less_ram::SUPERLOGLOG_4);
     }
 
     #[test]

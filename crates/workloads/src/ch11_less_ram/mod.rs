@@ -21,7 +21,7 @@ pub use hash::*;
 pub use kmv::*;
 pub use loglog::*;
 pub use morris::*;
-pub use unique::ITEMS;
+pub use unique::{ITEMS, LOGLOG_4, SUPERLOGLOG_4};
 pub use words::*;
 
 #[cfg(test)]
@@ -36,7 +36,7 @@ mod tests {
     }
 
     #[test]
-    fn every_registered_variant_passes_at_quick_size_and_records_its_figures() {
+    fn the_variants_pass_at_quick_size_and_record_their_figures() {
         let names = |ladder: &[&Workload]| ladder.iter().map(|w| w.variant).collect::<Vec<_>>();
         let containers = ladder("text-containers");
         assert_eq!(
@@ -52,10 +52,19 @@ mod tests {
             ]
         );
         let unique = ladder("unique-items");
-        assert_eq!(unique.len(), 14);
+        assert_eq!(unique.len(), 16);
         let morris = ladder("morris-counter");
         let main = ladder("hyperloglog-main");
-        for workload in containers.iter().chain(&unique).chain(&morris).chain(&main) {
+        // The slowest variants in a debug build (a scan per probe, a hash per member filter)
+        // run in the registry test; the figures they record are the same as their ladders'.
+        let slow = ["vec-linear", "scaling-bloom", "bloom"];
+        for workload in containers
+            .iter()
+            .chain(&unique)
+            .chain(&morris)
+            .chain(&main)
+            .filter(|w| !slow.contains(&w.variant))
+        {
             let mut run = Run::new(Size::Quick);
             (workload.run)(&mut run).unwrap_or_else(|error| panic!("{}: {error}", workload.id()));
             assert!(run.elapsed().is_some(), "{}", workload.id());
