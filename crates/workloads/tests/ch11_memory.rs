@@ -82,7 +82,8 @@ fn all_seven_containers_agree_on_1000_seeded_probes() {
     let answers = |contains: &dyn Fn(&str) -> bool| -> Vec<bool> {
         probes.iter().map(|p| contains(p)).collect()
     };
-    let list = WordList::build(&text);
+    // Not `WordList::build`: the line table of `build_word_list` above must see one call.
+    let list = WordList(tokens(&text).map(str::to_string).collect());
     let reference = answers(&|w| list.contains(w));
     assert_eq!(reference[..2], [true, false], "\"and\" in, \"Zwiebel\" out");
     let found = reference.iter().filter(|&&a| a).count();
