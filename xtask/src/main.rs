@@ -9,6 +9,7 @@ mod compare;
 mod flame;
 mod merge;
 mod python;
+mod python_memory;
 mod report;
 mod test;
 

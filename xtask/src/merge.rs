@@ -69,8 +69,7 @@ mod tests {
             "lines": [{"line": 4, "contents": "x += 1;", "probed": true, "hits": calls,
                        "time_ns": 10.0, "memory": null}],
         }]);
-        profile["paths"] =
-            serde_json::json!([{"stack": [0], "calls": calls, "total_ns": 10.0, "self_ns": 10.0}]);
+        profile["paths"] = serde_json::json!([{"parent": null, "function": 0, "calls": calls, "total_ns": 10.0, "self_ns": 10.0}]);
         profile
     }
 

@@ -250,6 +250,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             skipped_absent.join(", ")
         ));
     }
+    crate::python_memory::compare(python, &folder, report, runs, &mut comparison);
     comparison
 }
 
@@ -306,6 +307,17 @@ fn run_script(
     args: &[String],
     runs: u32,
 ) -> Result<ScriptOutput, String> {
+    run_script_as(python, folder, script, args, runs)
+}
+
+/// Runs `script` with `--repeat runs` and reads its last line of output as a `T`.
+pub(crate) fn run_script_as<T: serde::de::DeserializeOwned>(
+    python: &str,
+    folder: &Path,
+    script: &str,
+    args: &[String],
+    runs: u32,
+) -> Result<T, String> {
     let output = Command::new(python)
         // No `__pycache__` in the source tree.
         .arg("-B")
@@ -391,6 +403,7 @@ mod tests {
             python: None,
             charts: Vec::new(),
             notes: Vec::new(),
+            figures: Vec::new(),
         };
         let mut report = RunReport::new("book", 1);
         report.workloads = vec![

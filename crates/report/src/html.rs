@@ -346,6 +346,7 @@ fn ladder_section(
     }
     variant_table(out, report, ladder);
     workload_charts(out, ladder);
+    out.push_str(&crate::figures::render_html(&id, &ladder.variants));
     python_rows(out, supplement, ladder);
     memory_series(out, ladder);
     out.push_str("</section>\n");
@@ -868,6 +869,9 @@ fn python_section(out: &mut String, python: &PythonComparison) {
         }
         out.push_str("</tbody>\n</table>\n");
     }
+    if !python.memory.is_empty() {
+        memory_comparison(out, python);
+    }
     if !python.notes.is_empty() {
         out.push_str("<ul class=\"notes\">\n");
         for note in &python.notes {
@@ -876,6 +880,44 @@ fn python_section(out: &mut String, python: &PythonComparison) {
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// Chapter 11's containers: the heap each holds in Python and in Rust, and their ratio.
+fn memory_comparison(out: &mut String, python: &PythonComparison) {
+    out.push_str(
+        "<table class=\"python memory-comparison\">\n<caption>Heap held by the same containers of \
+         the same word list: Python's <code>tracemalloc</code> against Rust's counting allocator, \
+         and the build times</caption>\n<thead><tr>",
+    );
+    for (index, header) in crate::python::MEMORY_HEADERS.iter().enumerate() {
+        let class = if matches!(index, 0 | 2 | 10) {
+            ""
+        } else {
+            " class=\"num\""
+        };
+        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape(header));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for run in &python.memory {
+        let cells = run.cells();
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\"><code>{}</code></th>",
+            escape(&cells[0])
+        );
+        for (index, cell) in cells.iter().enumerate().skip(1) {
+            if index == 2 {
+                let _ = write!(out, "<td><code>{}</code></td>", escape(cell));
+            } else if index == 10 {
+                let class = if run.passed { "" } else { " class=\"failed\"" };
+                let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+            } else {
+                let _ = write!(out, "<td class=\"num\">{}</td>", escape(cell));
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
 }
 
 #[cfg(test)]

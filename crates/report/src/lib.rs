@@ -15,6 +15,7 @@
 //! assert!(page.contains("<h1>hiperf report</h1>"));
 //! ```
 
+pub mod figures;
 pub mod html;
 pub mod ladder;
 pub mod markdown;

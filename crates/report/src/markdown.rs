@@ -184,6 +184,7 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
         python_baseline(out, workload);
     }
     out.push('\n');
+    out.push_str(&crate::figures::render_markdown(&ladder.variants));
     for workload in &ladder.variants {
         for chart in &workload.charts {
             chart_table(out, &workload.variant, chart);
@@ -349,6 +350,26 @@ fn python_section(out: &mut String, python: &PythonComparison) {
     }
     for note in &python.notes {
         let _ = writeln!(out, "- {}", text(note));
+    }
+    if !python.memory.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nHeap held by the same containers of the same word list, Python's `tracemalloc` \
+             against Rust's counting allocator:\n"
+        );
+        let _ = writeln!(out, "| {} |", crate::python::MEMORY_HEADERS.join(" | "));
+        let _ = writeln!(out, "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|---|");
+        for run in &python.memory {
+            let cells = run.cells().map(|c| cell(&c));
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | `{}` | {} |",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3..].join(" | ")
+            );
+        }
     }
 }
 

@@ -138,6 +138,54 @@ pub struct WorkloadResult {
     /// smaller (absent when there is none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the workload measured beside its timed region (the bytes its structure holds, an
+    /// estimate and the exact count...), the median over the runs (absent in reports written
+    /// before this field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<Figure>,
+}
+
+impl WorkloadResult {
+    /// The figure called `name`, if the workload recorded one.
+    pub fn figure(&self, name: &str) -> Option<&Figure> {
+        self.figures.iter().find(|figure| figure.name == name)
+    }
+}
+
+/// A quantity measured beside the timed region.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    /// What it is (`held bytes`, `estimate`, `exact`), shared across a ladder's variants.
+    pub name: String,
+    /// Its value: the median over the runs.
+    pub value: f64,
+    /// `bytes`, `seconds` or `count`.
+    pub unit: String,
+}
+
+impl Figure {
+    /// The value as text in its unit: `1.5 MiB`, `0.0123 s`, `80977`.
+    ///
+    /// ```
+    /// use hiperf_report::model::Figure;
+    ///
+    /// let figure = Figure { name: "estimate".into(), value: 80977.0, unit: "count".into() };
+    /// assert_eq!(figure.display(), "80977");
+    /// ```
+    pub fn display(&self) -> String {
+        match self.unit.as_str() {
+            "bytes" if self.value.abs() < 1024.0 && self.value.fract() != 0.0 => {
+                format!("{:.1} B", self.value)
+            }
+            "bytes" => hiperf_runtime::report::bytes(self.value),
+            "seconds" => format!("{} s", crate::ladder::seconds(Some(self.value))),
+            _ if self.value.fract() == 0.0 && self.value.abs() < 1e15 => {
+                format!("{}", self.value as i64)
+            }
+            _ if self.value.abs() < 1e15 => format!("{:.1}", self.value),
+            _ => format!("{:.4e}", self.value),
+        }
+    }
 }
 
 /// A chart a workload draws from what it measured, such as chapter 8's sweep of concurrency

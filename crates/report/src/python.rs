@@ -40,6 +40,150 @@ pub struct PythonComparison {
     pub runs: Vec<PythonRun>,
     /// Sentences the reports print under the table: what was missing, what was scaled.
     pub notes: Vec<String>,
+    /// Chapter 11's containers measured in both languages: heap held and build time (absent
+    /// in comparisons written before this field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub memory: Vec<MemoryRun>,
+}
+
+/// One container built in Python, its heap measured with `tracemalloc`, against the Rust
+/// workload's heap from the counting allocator, in the same session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemoryRun {
+    /// The command line under `python/`.
+    pub program: String,
+    /// The id of the Rust workload it is compared with.
+    pub workload: String,
+    /// Bytes the Python container holds (`tracemalloc`), `None` if the program failed.
+    pub python_bytes: Option<f64>,
+    /// Bytes the Rust container holds (the workload's `held bytes` figure).
+    pub rust_bytes: Option<f64>,
+    /// Median seconds of the Python build.
+    pub python_seconds: Option<f64>,
+    /// Median seconds of the Rust build.
+    pub rust_seconds: Option<f64>,
+    /// Seconds of 100,000 Python lookups of an absent word.
+    pub python_lookup_seconds: Option<f64>,
+    /// Seconds of 100,000 Rust lookups (seeded probes, present and absent).
+    pub rust_lookup_seconds: Option<f64>,
+    /// What the Python program checked, or what went wrong.
+    pub message: String,
+    /// Whether the Python program's checks passed.
+    pub passed: bool,
+}
+
+impl MemoryRun {
+    /// How many times more heap the Python container holds than the Rust one.
+    ///
+    /// ```
+    /// use hiperf_report::python::MemoryRun;
+    ///
+    /// let run = MemoryRun {
+    ///     program: "text_containers.py set".into(),
+    ///     workload: "ch11/text-containers/hash-set".into(),
+    ///     python_bytes: Some(37.5e6),
+    ///     rust_bytes: Some(15.0e6),
+    ///     python_seconds: None,
+    ///     rust_seconds: None,
+    ///     python_lookup_seconds: None,
+    ///     rust_lookup_seconds: None,
+    ///     message: String::new(),
+    ///     passed: true,
+    /// };
+    /// assert_eq!(run.bytes_ratio(), Some(2.5));
+    /// ```
+    pub fn bytes_ratio(&self) -> Option<f64> {
+        let (python, rust) = (self.python_bytes?, self.rust_bytes?);
+        (self.passed && rust > 0.0).then(|| python / rust)
+    }
+
+    /// How many times faster the Rust build ran.
+    pub fn build_speedup(&self) -> Option<f64> {
+        let (python, rust) = (self.python_seconds?, self.rust_seconds?);
+        (self.passed && rust > 0.0).then(|| python / rust)
+    }
+
+    /// The row's cells: program, Python heap, Rust workload, Rust heap, ratio, Python build
+    /// s, Rust build s, build speedup, Python lookups s, Rust lookups s, check.
+    pub fn cells(&self) -> [String; 11] {
+        let bytes = |value: Option<f64>| {
+            value.map_or_else(|| "-".to_string(), hiperf_runtime::report::bytes)
+        };
+        let seconds = |value: Option<f64>| crate::ladder::seconds(value);
+        let ratio =
+            |value: Option<f64>| value.map_or_else(|| "-".to_string(), crate::ladder::ratio);
+        [
+            self.program.clone(),
+            bytes(self.python_bytes),
+            self.workload.clone(),
+            bytes(self.rust_bytes),
+            ratio(self.bytes_ratio()),
+            seconds(self.python_seconds),
+            seconds(self.rust_seconds),
+            ratio(self.build_speedup()),
+            seconds(self.python_lookup_seconds),
+            seconds(self.rust_lookup_seconds),
+            if self.passed {
+                self.message.clone()
+            } else {
+                format!("FAILED: {}", self.message)
+            },
+        ]
+    }
+}
+
+/// The column headers of [`MemoryRun::cells`].
+pub const MEMORY_HEADERS: [&str; 11] = [
+    "python program",
+    "python heap",
+    "rust workload",
+    "rust heap",
+    "python/rust heap",
+    "python build s",
+    "rust build s",
+    "rust build speedup",
+    "python 100k lookups s",
+    "rust 100k lookups s",
+    "python check",
+];
+
+/// The memory comparison as a terminal table, empty when there is none.
+pub fn render_memory_text(comparison: &PythonComparison) -> String {
+    use std::fmt::Write;
+
+    if comparison.memory.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[String; 11]> = comparison.memory.iter().map(MemoryRun::cells).collect();
+    let mut widths = MEMORY_HEADERS.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 11]| {
+        let mut text = String::new();
+        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if matches!(index, 0 | 2 | 10) {
+                let _ = write!(text, "{cell:<width$}  ");
+            } else {
+                let _ = write!(text, "{cell:>width$}  ");
+            }
+        }
+        text.trim_end().to_string()
+    };
+    let mut out = String::from(
+        "Heap held, Python (tracemalloc) against Rust (counting allocator), same word list, \
+         this session:\n",
+    );
+    let header = line(MEMORY_HEADERS);
+    let _ = writeln!(out, "{header}");
+    let _ = writeln!(out, "{}", "-".repeat(header.len()));
+    for row in &rows {
+        let cells: [&str; 11] = std::array::from_fn(|index| row[index].as_str());
+        let _ = writeln!(out, "{}", line(cells));
+    }
+    out
 }
 
 /// One Python program's measurement and the Rust workload it is compared with.
@@ -166,5 +310,6 @@ pub fn render_text(comparison: &PythonComparison) -> String {
     for note in &comparison.notes {
         let _ = writeln!(out, "{note}");
     }
+    out.push_str(&render_memory_text(comparison));
     out
 }

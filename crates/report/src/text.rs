@@ -101,6 +101,15 @@ pub fn render_summary(report: &RunReport) -> String {
             let _ = writeln!(out, "  {}: {}", workload.id, workload.check.message);
         }
     }
+    for ladder in crate::ladder::chapters(report)
+        .iter()
+        .flat_map(|chapter| &chapter.ladders)
+    {
+        let figures = crate::figures::render_text(&ladder.id(), &ladder.variants);
+        if !figures.is_empty() {
+            let _ = write!(out, "\n{figures}");
+        }
+    }
     for workload in report
         .workloads
         .iter()

@@ -128,6 +128,7 @@ fn supplement() -> Supplement {
                 note: String::new(),
             }],
             notes: vec!["numpy does not import, so diffusion_numpy.py 64 100 did not run".into()],
+            ..PythonComparison::default()
         }),
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hiperf_report::model::{Baseline, Check, Memory, RunReport, Stats, WorkloadResult};
+use hiperf_report::model::{Baseline, Check, Figure, Memory, RunReport, Stats, WorkloadResult};
 use hiperf_runtime::alloc::{Sampler, process_heap};
 use hiperf_workloads::{Run, Size, Workload, workloads};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -301,6 +301,7 @@ fn unmeasured(workload: &Workload, check: Check) -> WorkloadResult {
         python: None,
         charts: Vec::new(),
         notes: Vec::new(),
+        figures: Vec::new(),
     }
 }
 
@@ -315,6 +316,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
     let mut skipped = None;
     let mut charts = Vec::new();
     let mut notes = Vec::new();
+    let mut figures: Vec<hiperf_workloads::Figure> = Vec::new();
     for run in 0..runs {
         let mut context = Run::new(size);
         outcome = if run == 0 {
@@ -333,6 +335,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         // The last run's charts: each run draws the same chart of its own measurements.
         charts = context.charts().to_vec();
         notes = context.notes().to_vec();
+        figures.extend_from_slice(context.figures());
         if outcome.is_err() {
             progress.inc(u64::from(runs) - seconds.len() as u64);
             break;
@@ -354,6 +357,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         page_faults: median(page_faults),
         charts,
         notes,
+        figures: median_figures(&figures),
         python: workload
             .python
             .filter(|_| size == Size::Book)
@@ -369,6 +373,30 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
 fn median(mut values: Vec<u64>) -> Option<u64> {
     values.sort_unstable();
     values.get(values.len().saturating_sub(1) / 2).copied()
+}
+
+/// One figure per name, in the order the names first appear: the median of the runs' values
+/// (the mean of the two middle ones for an even count).
+fn median_figures(figures: &[hiperf_workloads::Figure]) -> Vec<Figure> {
+    let mut names: Vec<&str> = Vec::new();
+    for figure in figures {
+        if !names.contains(&figure.name) {
+            names.push(figure.name);
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let of_name: Vec<&hiperf_workloads::Figure> =
+                figures.iter().filter(|f| f.name == name).collect();
+            let stats = Stats::of(of_name.iter().map(|f| f.value).collect())?;
+            Some(Figure {
+                name: name.to_string(),
+                value: stats.median,
+                unit: of_name[0].unit.name().to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Runs `f` and measures the heap: exact figures for this thread, the process's series
@@ -393,4 +421,32 @@ fn measure_memory<T>(f: impl FnOnce() -> T) -> (T, Memory) {
         series,
     };
     (value, memory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hiperf_workloads::Unit;
+
+    #[test]
+    fn figures_are_the_median_of_the_runs_in_the_order_first_recorded() {
+        let figure = |name, value, unit| hiperf_workloads::Figure { name, value, unit };
+        let runs = [
+            figure("held bytes", 100.0, Unit::Bytes),
+            figure("lookups", 3.0, Unit::Seconds),
+            figure("lookups", 1.0, Unit::Seconds),
+            figure("held bytes", 100.0, Unit::Bytes),
+            figure("lookups", 2.0, Unit::Seconds),
+        ];
+        let figures = median_figures(&runs);
+        let summary: Vec<(&str, f64, &str)> = figures
+            .iter()
+            .map(|f| (f.name.as_str(), f.value, f.unit.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [("held bytes", 100.0, "bytes"), ("lookups", 2.0, "seconds")]
+        );
+        assert!(median_figures(&[]).is_empty());
+    }
 }

@@ -79,6 +79,42 @@ pub struct Run {
     skipped: Option<String>,
     charts: Vec<Chart>,
     notes: Vec<String>,
+    figures: Vec<Figure>,
+}
+
+/// A quantity a workload measured beside its timed region (the bytes its structure holds, an
+/// estimate and the exact count, the time of its lookups), shown in the report's tables and
+/// charts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// What it is, shared by the variants of a ladder that measure it (`held bytes`).
+    pub name: &'static str,
+    /// Its value, in `unit`.
+    pub value: f64,
+    /// How to read `value`.
+    pub unit: Unit,
+}
+
+/// The unit of a [`Figure`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Bytes of memory.
+    Bytes,
+    /// Seconds of wall time.
+    Seconds,
+    /// A count (items, an estimate of them).
+    Count,
+}
+
+impl Unit {
+    /// `bytes`, `seconds` or `count`, as the report's data writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Bytes => "bytes",
+            Unit::Seconds => "seconds",
+            Unit::Count => "count",
+        }
+    }
 }
 
 impl Run {
@@ -92,6 +128,7 @@ impl Run {
             skipped: None,
             charts: Vec::new(),
             notes: Vec::new(),
+            figures: Vec::new(),
         }
     }
 
@@ -169,6 +206,26 @@ impl Run {
     /// Why the run was skipped, if it was (see [`Run::skip`]).
     pub fn skipped(&self) -> Option<&str> {
         self.skipped.as_deref()
+    }
+
+    /// Records a figure measured beside the timed region; a second figure of the same name
+    /// replaces the first.
+    ///
+    /// ```
+    /// use hiperf_workloads::{Run, Size, Unit};
+    ///
+    /// let mut run = Run::new(Size::Quick);
+    /// run.record("held bytes", 4096.0, Unit::Bytes);
+    /// assert_eq!(run.figures()[0].value, 4096.0);
+    /// ```
+    pub fn record(&mut self, name: &'static str, value: f64, unit: Unit) {
+        self.figures.retain(|figure| figure.name != name);
+        self.figures.push(Figure { name, value, unit });
+    }
+
+    /// The figures recorded so far, in order.
+    pub fn figures(&self) -> &[Figure] {
+        &self.figures
     }
 
     /// The timed region's total, `None` if the workload never called [`Run::time`].
