@@ -178,6 +178,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             passed: false,
             message: String::new(),
             rust_seconds: rust.seconds.as_ref().map(|s| s.median),
+            rust_isa: rust.isa.clone(),
             scale: program.scale,
             note: program.note,
         };
@@ -195,6 +196,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             .map(|fastest| PythonRun {
                 workload: fastest.id.clone(),
                 rust_seconds: fastest.seconds.as_ref().map(|s| s.median),
+                rust_isa: fastest.isa.clone(),
                 note: String::new(),
                 ..run.clone()
             });
@@ -362,6 +364,7 @@ mod tests {
             profiled_seconds: None,
             memory: None,
             page_faults: None,
+            isa: None,
             python: None,
         };
         let mut report = RunReport::new("book", 1);

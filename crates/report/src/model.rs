@@ -123,6 +123,11 @@ pub struct WorkloadResult {
     /// absent in reports written before this field).
     #[serde(default)]
     pub page_faults: Option<u64>,
+    /// The instruction-set path the variant's SIMD or assembly kernel ran on this machine
+    /// (`avx512f+avx512bw`, `avx2+fma`, `avx2`, `portable`, ...); `None` for a variant with no
+    /// such kernel, and in reports written before this field.
+    #[serde(default)]
+    pub isa: Option<String>,
     /// The Python figure at book size, cited.
     pub python: Option<Baseline>,
 }

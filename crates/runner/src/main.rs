@@ -276,6 +276,7 @@ fn unmeasured(workload: &Workload, check: Check) -> WorkloadResult {
         profiled_seconds: None,
         memory: None,
         page_faults: None,
+        isa: None,
         python: None,
     }
 }
@@ -288,6 +289,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
     let mut page_faults = Vec::new();
     let mut outcome = Err(String::new());
     let mut memory = None;
+    let mut isa = None;
     for run in 0..runs {
         let mut context = Run::new(size);
         outcome = if run == 0 {
@@ -302,6 +304,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
             seconds.push(elapsed.as_secs_f64());
         }
         page_faults.extend(context.page_faults());
+        isa = isa.or(context.isa());
         if outcome.is_err() {
             progress.inc(u64::from(runs) - seconds.len() as u64);
             break;
@@ -332,6 +335,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         seconds: Stats::of(seconds),
         memory,
         page_faults: median(page_faults),
+        isa: isa.map(str::to_string),
         python: workload
             .python
             .filter(|_| size == Size::Book)

@@ -74,6 +74,7 @@ pub struct Run {
     elapsed: Duration,
     timed: bool,
     page_faults: Option<u64>,
+    isa: Option<&'static str>,
 }
 
 impl Run {
@@ -84,6 +85,7 @@ impl Run {
             elapsed: Duration::ZERO,
             timed: false,
             page_faults: Some(0),
+            isa: None,
         }
     }
 
@@ -115,6 +117,28 @@ impl Run {
     /// readable, or if the workload never called [`Run::time`].
     pub fn page_faults(&self) -> Option<u64> {
         self.page_faults.filter(|_| self.timed)
+    }
+
+    /// Records the instruction-set path the run's SIMD or assembly kernel takes on this CPU
+    /// (`avx512f+avx512bw`, `avx2+fma`, `portable`, ...), so that the reports say what was
+    /// measured.
+    ///
+    /// ```
+    /// use hiperf_workloads::{Run, Size};
+    ///
+    /// let mut run = Run::new(Size::Quick);
+    /// assert_eq!(run.isa(), None);
+    /// run.set_isa("avx2+fma");
+    /// assert_eq!(run.isa(), Some("avx2+fma"));
+    /// ```
+    pub fn set_isa(&mut self, isa: &'static str) {
+        self.isa = Some(isa);
+    }
+
+    /// The instruction-set path recorded by [`Run::set_isa`], `None` for a workload with no
+    /// SIMD or assembly kernel of its own.
+    pub fn isa(&self) -> Option<&'static str> {
+        self.isa
     }
 
     /// The timed region's total, `None` if the workload never called [`Run::time`].

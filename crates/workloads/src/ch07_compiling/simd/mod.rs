@@ -113,7 +113,11 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+mod avx512;
 mod lanes;
+#[cfg(target_arch = "x86_64")]
+mod tile;
 
 use std::mem::MaybeUninit;
 use std::sync::{Mutex, PoisonError};
@@ -146,16 +150,22 @@ fn write_counts(output: &mut [MaybeUninit<i32>], counts: &[i32]) {
 /// The instruction set a SIMD kernel runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstructionSet {
-    /// AVX-512F: 8 lanes, escape masks in mask registers.
+    /// AVX-512F and BW: 3-row tiles of 8 lanes stepped by hand-written assembly, escape masks
+    /// in mask registers.
     Avx512,
-    /// AVX2 and FMA: 4 lanes, 6-row tiles stepped by hand-written assembly.
+    /// AVX2 and FMA: 6-row tiles of 4 lanes stepped by hand-written assembly.
     Avx2,
     /// Plain Rust on arrays of 4 lanes, for any CPU.
     Portable,
 }
 
 impl InstructionSet {
-    /// The widest instruction set this CPU supports (and this build can use).
+    /// Every instruction set, widest first.
+    pub const ALL: [Self; 3] = [Self::Avx512, Self::Avx2, Self::Portable];
+
+    /// The fastest instruction set of this CPU (and this build), which the workloads run:
+    /// the widest available, except on AMD's Zen 4, where the AVX2 kernel is faster than the
+    /// AVX-512 one (see [`Self::prefers_avx2`]).
     ///
     /// ```
     /// use hiperf_workloads::ch07_compiling::simd::InstructionSet;
@@ -163,18 +173,77 @@ impl InstructionSet {
     /// assert!(InstructionSet::detected().is_available());
     /// ```
     pub fn detected() -> Self {
-        [Self::Avx512, Self::Avx2]
+        let order = if Self::prefers_avx2() {
+            [Self::Avx2, Self::Avx512]
+        } else {
+            [Self::Avx512, Self::Avx2]
+        };
+        order
             .into_iter()
             .find(|set| set.is_available())
             .unwrap_or(Self::Portable)
     }
 
+    /// Whether this CPU runs the AVX2 kernel faster than the AVX-512 one: AMD's family 19h,
+    /// whose AVX-512 models (Zen 4) execute a 512-bit operation as two 256-bit halves, and
+    /// compare into mask registers on the two pipes that multiply. A step of 3 zmm rows then
+    /// takes 15 cycles (5 operations a row on the multiply pipes, 2 cycles each), where 6 ymm
+    /// rows, which compare on the add pipes, take 12. (Measured on an AMD EPYC of family 19h
+    /// model 11h: see "Per processor" in the module docs.) Intel's AVX-512 cores, and any
+    /// other, take the widest path.
+    pub fn prefers_avx2() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::__cpuid;
+            // SAFETY: every x86-64 processor has `cpuid`, with leaves 0 and 1.
+            #[allow(
+                unused_unsafe,
+                reason = "`__cpuid` is an unsafe function in the compilers before it became safe"
+            )]
+            let (vendor, signature) = unsafe { (__cpuid(0), __cpuid(1).eax) };
+            let amd = [vendor.ebx, vendor.edx, vendor.ecx]
+                == [
+                    u32::from_le_bytes(*b"Auth"),
+                    u32::from_le_bytes(*b"enti"),
+                    u32::from_le_bytes(*b"cAMD"),
+                ];
+            let base_family = (signature >> 8) & 0xf;
+            let family = if base_family == 0xf {
+                base_family + ((signature >> 20) & 0xff)
+            } else {
+                base_family
+            };
+            amd && family == 0x19
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// The path's name in the reports: the target features its kernel is compiled for,
+    /// `avx512f+avx512bw` or `avx2+fma`, or `portable`.
+    ///
+    /// ```
+    /// use hiperf_workloads::ch07_compiling::simd::InstructionSet;
+    ///
+    /// assert_eq!(InstructionSet::Avx2.name(), "avx2+fma");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Avx512 => "avx512f+avx512bw",
+            Self::Avx2 => "avx2+fma",
+            Self::Portable => "portable",
+        }
+    }
+
     /// Whether the CPU supports this instruction set. AVX-512 also needs a compiler of 1.89
-    /// or later, where its intrinsics are stable; older ones build without that path.
+    /// or later, where its intrinsics and registers are stable; older ones build without that
+    /// path.
     pub fn is_available(self) -> bool {
         match self {
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
-            Self::Avx512 => is_x86_feature_detected!("avx512f"),
+            Self::Avx512 => {
+                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw")
+            }
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
             Self::Portable => true,
@@ -189,9 +258,8 @@ impl InstructionSet {
     /// Rows per band: the independent vectors a tile keeps in flight.
     fn rows(self) -> usize {
         match self {
-            // PERF: Zen 4 runs a 512-bit operation as two 256-bit halves, so two zmm chains keep
-            // as many lanes in flight as four ymm chains, with tiles of 2×8 instead of 4×8.
-            Self::Avx512 => 2,
+            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+            Self::Avx512 => avx512::ROWS,
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => avx2::ROWS,
             _ => 4,
@@ -204,8 +272,8 @@ impl InstructionSet {
         assert!(self.is_available(), "{self:?} is not available on this CPU");
         match self {
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
-            // SAFETY: the assert above checked that the CPU supports AVX-512F.
-            Self::Avx512 => unsafe { lanes::band_avx512(maxiter, zs, width, c, output) },
+            // SAFETY: the assert above checked that the CPU supports AVX-512F and BW.
+            Self::Avx512 => unsafe { avx512::band(maxiter, zs, width, c, output) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the assert above checked that the CPU supports AVX2 and FMA.
             Self::Avx2 => unsafe { avx2::band(maxiter, zs, width, c, output) },
@@ -418,14 +486,10 @@ mod tests {
     /// Every instruction set this CPU has: the portable path always, AVX2 and AVX-512 when
     /// detected (and printed, so a test log says which paths ran).
     fn available_sets() -> Vec<InstructionSet> {
-        let sets: Vec<_> = [
-            InstructionSet::Avx512,
-            InstructionSet::Avx2,
-            InstructionSet::Portable,
-        ]
-        .into_iter()
-        .filter(|set| set.is_available())
-        .collect();
+        let sets: Vec<_> = InstructionSet::ALL
+            .into_iter()
+            .filter(|set| set.is_available())
+            .collect();
         println!("instruction sets tested: {sets:?}");
         sets
     }
@@ -442,6 +506,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_detected_set_is_the_widest_except_where_avx2_measured_faster() {
+        let detected = InstructionSet::detected();
+        println!(
+            "detected {detected:?}, prefers AVX2: {}",
+            InstructionSet::prefers_avx2()
+        );
+        let expected = if InstructionSet::Avx2.is_available() && InstructionSet::prefers_avx2() {
+            InstructionSet::Avx2
+        } else {
+            InstructionSet::ALL
+                .into_iter()
+                .find(|set| set.is_available())
+                .unwrap()
+        };
+        assert_eq!(detected, expected);
     }
 
     #[test]
