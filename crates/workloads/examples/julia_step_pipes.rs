@@ -171,6 +171,9 @@ mod steps {
         zmm_row!(6, 7, 21, 22, 23, fma)
     );
 
+    /// A loop of the mask-register kind: its name, rows, lanes per row, and the loop.
+    type MaskLoop = (&'static str, u32, u32, unsafe fn());
+
     /// `STEPS` steps of 8 dependent `vaddpd`: 24 cycles a step.
     #[target_feature(enable = "avx")]
     fn add_chain() {
@@ -228,7 +231,7 @@ mod steps {
             println!("no AVX-512F and VL on this CPU: the mask-register loops did not run");
             return;
         }
-        let loops: [(&str, u32, u32, unsafe fn()); 4] = [
+        let loops: [MaskLoop; 4] = [
             (
                 "6 ymm rows, compare into a mask",
                 6,
