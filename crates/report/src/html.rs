@@ -145,7 +145,7 @@ fn header(out: &mut String, report: &RunReport, supplement: &Supplement) {
         size = escape(&report.size),
         runs = report.runs,
         plural = if report.runs == 1 { "" } else { "s" },
-        cpu = escape(&report.machine.cpu),
+        cpu = escape(&report.machine.processor()),
         cores = report.machine.cores,
         platform = escape(&report.machine.platform),
     );

@@ -71,7 +71,7 @@ fn header(out: &mut String, report: &RunReport, supplement: &Supplement) {
     let _ = writeln!(
         out,
         "- Machine: {}, {} cores, {}",
-        text(&report.machine.cpu),
+        text(&report.machine.processor()),
         report.machine.cores,
         text(&report.machine.platform)
     );

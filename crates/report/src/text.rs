@@ -22,11 +22,11 @@ pub fn render_summary(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "hiperf report: {} size, {} run{} per workload, {} ({} cores, {})",
+        "hiperf report: {} size, {} run{} per workload, {}, {} cores, {}",
         report.size,
         report.runs,
         if report.runs == 1 { "" } else { "s" },
-        report.machine.cpu,
+        report.machine.processor(),
         report.machine.cores,
         report.machine.platform
     );
