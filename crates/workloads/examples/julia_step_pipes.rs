@@ -31,31 +31,47 @@ mod steps {
     /// Steps each loop runs per call.
     const STEPS: u64 = 200_000;
 
-    /// One row's step on `zmm`: the compare writes a mask register, as the AVX-512 kernel's.
+    /// One row's step on `zmm`. The test writes a mask register: a compare (`fma`, as the
+    /// AVX-512 kernel's, or `adds`, which doubles `re·im` with two adds instead of the FMA), or
+    /// the sign of `(re² + im²) - 4` (`sign`, with `vpmovq2m`).
     macro_rules! zmm_row {
         ($re:literal, $im:literal, $a:literal, $b:literal, $n:literal, fma) => {
             concat!(
-                zmm_row!(@head $re, $im, $a, $b, $n),
+                zmm_row!(@squares $re, $im, $a, $b, $n),
+                "vcmppd k1, zmm", $n, ", zmm28, 0x11\n",
+                zmm_row!(@update $re, $a),
                 "vfmadd213pd zmm", $im, ", zmm31, zmm30\n"
             )
         };
         ($re:literal, $im:literal, $a:literal, $b:literal, $n:literal, adds) => {
             concat!(
-                zmm_row!(@head $re, $im, $a, $b, $n),
+                zmm_row!(@squares $re, $im, $a, $b, $n),
+                "vcmppd k1, zmm", $n, ", zmm28, 0x11\n",
+                zmm_row!(@update $re, $a),
                 "vaddpd zmm", $im, ", zmm", $im, ", zmm", $im, "\n",
                 "vaddpd zmm", $im, ", zmm", $im, ", zmm30\n"
             )
         };
-        (@head $re:literal, $im:literal, $a:literal, $b:literal, $n:literal) => {
+        ($re:literal, $im:literal, $a:literal, $b:literal, $n:literal, sign) => {
+            concat!(
+                zmm_row!(@squares $re, $im, $a, $b, $n),
+                "vsubpd zmm", $n, ", zmm", $n, ", zmm28\n",
+                "vpmovq2m k1, zmm", $n, "\n",
+                zmm_row!(@update $re, $a),
+                "vfmadd213pd zmm", $im, ", zmm31, zmm30\n"
+            )
+        };
+        (@squares $re:literal, $im:literal, $a:literal, $b:literal, $n:literal) => {
             concat!(
                 "vmulpd zmm", $a, ", zmm", $re, ", zmm", $re, "\n",
                 "vmulpd zmm", $b, ", zmm", $im, ", zmm", $im, "\n",
                 "vmulpd zmm", $im, ", zmm", $re, ", zmm", $im, "\n",
                 "vaddpd zmm", $n, ", zmm", $a, ", zmm", $b, "\n",
                 "vsubpd zmm", $a, ", zmm", $a, ", zmm", $b, "\n",
-                "vcmppd k1, zmm", $n, ", zmm28, 0x11\n",
-                "vaddpd zmm", $re, ", zmm", $a, ", zmm29\n",
             )
+        };
+        (@update $re:literal, $a:literal) => {
+            concat!("vaddpd zmm", $re, ", zmm", $a, ", zmm29\n")
         };
     }
 
@@ -163,6 +179,13 @@ mod steps {
         zmm_row!(4, 5, 18, 19, 20, adds)
     );
     step_loop!(
+        "avx512f,avx512dq",
+        zmm_3_rows_sign_into_mask,
+        zmm_row!(0, 1, 12, 13, 14, sign),
+        zmm_row!(2, 3, 15, 16, 17, sign),
+        zmm_row!(4, 5, 18, 19, 20, sign)
+    );
+    step_loop!(
         "avx512f",
         zmm_4_rows_mask_compare,
         zmm_row!(0, 1, 12, 13, 14, fma),
@@ -227,11 +250,14 @@ mod steps {
         };
         let ymm = best(|| unsafe { ymm_6_rows_vector_compare() });
         report("6 ymm rows, compare into a vector (AVX2)", 6, 4, ymm);
-        if !is_x86_feature_detected!("avx512f") || !is_x86_feature_detected!("avx512vl") {
-            println!("no AVX-512F and VL on this CPU: the mask-register loops did not run");
+        if !is_x86_feature_detected!("avx512f")
+            || !is_x86_feature_detected!("avx512vl")
+            || !is_x86_feature_detected!("avx512dq")
+        {
+            println!("no AVX-512F, VL and DQ on this CPU: the mask-register loops did not run");
             return;
         }
-        let loops: [MaskLoop; 4] = [
+        let loops: [MaskLoop; 5] = [
             (
                 "6 ymm rows, compare into a mask",
                 6,
@@ -249,6 +275,12 @@ mod steps {
                 3,
                 8,
                 zmm_3_rows_one_fma_two_adds,
+            ),
+            (
+                "3 zmm rows, sign of n - 4 into a mask",
+                3,
+                8,
+                zmm_3_rows_sign_into_mask,
             ),
             (
                 "4 zmm rows, compare into a mask",

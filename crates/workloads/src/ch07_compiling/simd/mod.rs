@@ -45,9 +45,17 @@
 //! |---|--:|
 //! | 6 ymm rows, compare into a vector (the AVX2 kernel's) | 12.0 |
 //! | 6 ymm rows, compare into a mask register | 15.5 |
-//! | 3 zmm rows, compare into a mask register (the AVX-512 kernel's) | 17.0 |
+//! | 3 zmm rows, compare into a mask register (the AVX-512 kernel's) | 16.8–17.0 |
 //! | 3 zmm rows, one with the FMA and two doubling with two adds (balancing the pipes) | 14.8 |
-//! | 4 zmm rows (32 lanes, scaled to 24) | 16.3 |
+//! | 3 zmm rows, the sign of `(re² + im²) - 4` into a mask (`vpmovq2m`) | 15.8 |
+//! | 4 zmm rows (32 lanes, scaled to 24) | 16.0–16.3 |
+//!
+//! No zmm form of the test comes down to AVX2's 12 cycles: the sign of `(re² + im²) - 4`
+//! (valid where only the running lanes are kept, since an escaped lane may hold a NaN of
+//! either sign) into a mask with `vpmovq2m` took 15.8 cycles, with `vfpclasspd` the same, and
+//! kept in a vector with no mask at all, 15.0 (the last two in scratch loops, 09:10 UTC). 9
+//! operations a row of 2 cycles each on 4 pipes are 13.5 cycles a step at best; only the VEX
+//! compare into a vector, which has no 512-bit form, keeps the test at 8 operations.
 //!
 //! On the whole grid, one core, the AVX-512 kernel took 8.73 ms and the AVX2 kernel 6.53 to
 //! 6.55 (best calls, `taskset -c 1 julia_simd simd 20 avx512` and `... avx2`, three
