@@ -79,6 +79,11 @@
 //!   (above). 33.2 M × 8 / 16 = 16.6 M cycles: **4.50 ms on one core, 2.25 ms on two**. (With
 //!   AVX-512's compare on the multiply pipes, 5 of the 9 operations there: 33.2 M × 5 / 8 =
 //!   20.8 M cycles, 5.62 and 2.81 ms.)
+//!
+//!   How close: the AVX2 kernel's best call on one core, 6.53 ms (above), is 1.45 times the
+//!   one-core limit; on two cores the report's median under a load of 11 to 22 (other
+//!   builds), 27.5 ms, says nothing of the kernel, and the quiet-machine figure is still to
+//!   be measured.
 //! - AMD Zen 3 (the development machine of earlier sessions, AVX2 only): the same pipes and
 //!   16 lane operations per cycle; clock 2.9 to 3.1 GHz from the same chain. 16.6 M cycles,
 //!   2 cores × 2.93 GHz: **2.83 ms**.
