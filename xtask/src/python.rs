@@ -186,7 +186,14 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             skipped_module.entry(module).or_default().push(command_line);
             continue;
         }
-        let Some(rust) = report.workloads.iter().find(|w| w.id == program.workload) else {
+        // Its own workload, or, when only another ladder of its program was selected
+        // (`--only ch06/diffusion` for NumPy's diffusion), that program's fastest variant.
+        let Some(rust) = report
+            .workloads
+            .iter()
+            .find(|w| w.id == program.workload)
+            .or_else(|| fastest_of(report, program.workload))
+        else {
             skipped_absent.push(command_line);
             continue;
         };
@@ -203,6 +210,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             passed: false,
             message: String::new(),
             rust_seconds: rust.seconds.as_ref().map(|s| s.median),
+            rust_isa: rust.isa.clone(),
             scale: program.scale,
             note: program.note,
         };
@@ -220,6 +228,7 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
             .map(|fastest| PythonRun {
                 workload: fastest.id.clone(),
                 rust_seconds: fastest.seconds.as_ref().map(|s| s.median),
+                rust_isa: fastest.isa.clone(),
                 note: String::new(),
                 ..run.clone()
             });
@@ -261,11 +270,20 @@ fn fastest_in_program<'a>(
     report: &'a RunReport,
     workload: &WorkloadResult,
 ) -> Option<&'a WorkloadResult> {
+    fastest_of(report, &workload.id)
+}
+
+/// The fastest passing variant, as [`fastest_in_program`], of the program of the workload id
+/// `chNN/name/variant`, whether or not that workload is in `report`.
+fn fastest_of<'a>(report: &'a RunReport, id: &str) -> Option<&'a WorkloadResult> {
     let program = |name: &str| name.split('-').next().unwrap_or_default().to_string();
+    let mut parts = id.split('/');
+    let chapter = parts.next()?.strip_prefix("ch")?.parse::<u8>().ok()?;
+    let name = program(parts.next()?);
     report
         .workloads
         .iter()
-        .filter(|w| w.chapter == workload.chapter && program(&w.name) == program(&workload.name))
+        .filter(|w| w.chapter == chapter && program(&w.name) == name)
         .filter(|w| w.check.passed)
         .filter_map(|w| Some((w, w.seconds.as_ref()?.median)))
         .min_by(|(_, a), (_, b)| a.total_cmp(b))
@@ -400,6 +418,7 @@ mod tests {
             profiled_seconds: None,
             memory: None,
             page_faults: None,
+            isa: None,
             python: None,
             charts: Vec::new(),
             notes: Vec::new(),
@@ -415,6 +434,13 @@ mod tests {
         ];
         let fastest = fastest_in_program(&report, &report.workloads[0]).map(|w| w.id.as_str());
         assert_eq!(fastest, Some("ch06/diffusion-numpy/roll"));
+        // NumPy's program, attached to a variant that was not selected, meets the fastest of
+        // the program's ladders that were.
+        report.workloads.retain(|w| w.name != "diffusion-numpy");
+        let fastest =
+            fastest_of(&report, "ch06/diffusion-numpy/roll-inplace").map(|w| w.id.as_str());
+        assert_eq!(fastest, Some("ch06/diffusion/fast"));
+        assert_eq!(fastest_of(&report, "ch07/julia/simd"), None);
     }
 
     #[test]

@@ -151,7 +151,7 @@ fn header(out: &mut String, report: &RunReport, supplement: &Supplement) {
         size = escape(&report.size),
         runs = report.runs,
         plural = if report.runs == 1 { "" } else { "s" },
-        cpu = escape(&report.machine.cpu),
+        cpu = escape(&report.machine.processor()),
         cores = report.machine.cores,
         platform = escape(&report.machine.platform),
     );
@@ -393,6 +393,7 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
          <th scope=\"col\" class=\"num\">peak heap</th><th scope=\"col\" class=\"num\">increment</th>\
          <th scope=\"col\" class=\"num\">allocations</th>\
          <th scope=\"col\" class=\"num\" title=\"minor page faults of the process while timed, median over the runs\">page faults</th>\
+         <th scope=\"col\" title=\"the instruction-set path the SIMD or assembly kernel ran\">path</th>\
          <th scope=\"col\">check</th>\
          </tr></thead>\n<tbody>\n",
         escape(&ladder.id())
@@ -433,7 +434,7 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
              <td class=\"num\">{speedup}</td><td class=\"num\">{profiled}</td>\
              <td class=\"num\">{overhead}</td><td class=\"num\">{peak}</td>\
              <td class=\"num\">{increment}</td><td class=\"num\">{allocations}</td>\
-             <td class=\"num\">{faults}</td>{check}</tr>",
+             <td class=\"num\">{faults}</td><td>{isa}</td>{check}</tr>",
             variant = escape(&workload.variant),
             description = inline(&workload.description),
             median = ladder::seconds(stats.map(|s| s.median)),
@@ -448,6 +449,10 @@ fn variant_table(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
             faults = workload
                 .page_faults
                 .map_or_else(|| "-".to_string(), |f| f.to_string()),
+            isa = workload.isa.as_ref().map_or_else(
+                || "-".to_string(),
+                |isa| format!("<code>{}</code>", escape(isa))
+            ),
         );
     }
     out.push_str("</tbody>\n</table>\n");
@@ -859,7 +864,7 @@ fn python_section(out: &mut String, python: &PythonComparison) {
                  <td class=\"num\">{speedup}</td>{check}<td>{note}</td></tr>",
                 program = escape(&run.program),
                 python_s = ladder::seconds(run.seconds),
-                workload = escape(&run.workload),
+                workload = escape(&run.workload_and_path()),
                 rust_s = ladder::seconds(run.rust_seconds),
                 speedup = run
                     .rust_speedup()

@@ -71,7 +71,7 @@ fn header(out: &mut String, report: &RunReport, supplement: &Supplement) {
     let _ = writeln!(
         out,
         "- Machine: {}, {} cores, {}",
-        text(&report.machine.cpu),
+        text(&report.machine.processor()),
         report.machine.cores,
         text(&report.machine.platform)
     );
@@ -109,14 +109,14 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
     let _ = writeln!(out, "### {}\n", ladder.id());
     let _ = writeln!(
         out,
-        "| variant | median s | min s | max s | vs naive | profiled s | overhead | peak heap | page faults | check | what it does |"
+        "| variant | median s | min s | max s | vs naive | profiled s | overhead | peak heap | page faults | path | check | what it does |"
     );
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|");
+    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|");
     for workload in &ladder.variants {
         let stats = workload.seconds.as_ref();
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&workload.variant),
             ladder::seconds(stats.map(|s| s.median)),
             ladder::seconds(stats.map(|s| s.min)),
@@ -131,6 +131,10 @@ fn ladder_section(out: &mut String, report: &RunReport, ladder: &Ladder<'_>) {
             workload
                 .page_faults
                 .map_or_else(|| "-".to_string(), |f| f.to_string()),
+            workload
+                .isa
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |isa| format!("`{}`", cell(isa))),
             match workload.check.status() {
                 "ok" => "ok".to_string(),
                 status => format!("**{status}**"),
@@ -333,7 +337,7 @@ fn python_section(out: &mut String, python: &PythonComparison) {
                 "| `{}` | {} | `{}` | {} | {} | {} | {} |",
                 cell(&run.program),
                 ladder::seconds(run.seconds),
-                cell(&run.workload),
+                cell(&run.workload_and_path()),
                 ladder::seconds(run.rust_seconds),
                 run.rust_speedup()
                     .map_or_else(|| "-".to_string(), ladder::ratio),

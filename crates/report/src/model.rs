@@ -75,6 +75,15 @@ pub struct Machine {
     pub cores: usize,
     /// `std::env::consts::OS`/`ARCH`.
     pub platform: String,
+    /// The processor's family and model (`family 19h model 11h`), which tell its kind where
+    /// the model name does not (a VM's "AMD EPYC"); `None` where `/proc/cpuinfo` does not say,
+    /// and in reports written before this field.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The vector extensions of the processor that the kernels choose between (`avx512f`,
+    /// `avx512bw`, `avx512vl`, `avx2`, `fma`), as `/proc/cpuinfo` lists them.
+    #[serde(default)]
+    pub simd: Vec<String>,
 }
 
 impl Machine {
@@ -89,12 +98,72 @@ impl Machine {
                     .map(|s| s.trim().to_string())
             })
             .unwrap_or_else(|| "unknown".to_string());
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let (model, simd) = processor_kind(&cpuinfo);
         Machine {
             cpu,
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+            model,
+            simd,
         }
     }
+
+    /// The processor as the reports name it: its model name, then its family and model and
+    /// its vector extensions when known.
+    ///
+    /// ```
+    /// use hiperf_report::model::Machine;
+    ///
+    /// let machine = Machine {
+    ///     cpu: "AMD EPYC".into(),
+    ///     cores: 2,
+    ///     platform: "linux-x86_64".into(),
+    ///     model: Some("family 19h model 11h".into()),
+    ///     simd: vec!["avx512f".into(), "avx2".into()],
+    /// };
+    /// assert_eq!(machine.processor(), "AMD EPYC (family 19h model 11h; avx512f, avx2)");
+    /// ```
+    pub fn processor(&self) -> String {
+        let details: Vec<String> = self
+            .model
+            .iter()
+            .cloned()
+            .chain((!self.simd.is_empty()).then(|| self.simd.join(", ")))
+            .collect();
+        if details.is_empty() {
+            self.cpu.clone()
+        } else {
+            format!("{} ({})", self.cpu, details.join("; "))
+        }
+    }
+}
+
+/// The first processor's family and model, and the vector extensions the kernels choose
+/// between, from the text of `/proc/cpuinfo`.
+fn processor_kind(cpuinfo: &str) -> (Option<String>, Vec<String>) {
+    let field = |name: &str| {
+        cpuinfo
+            .lines()
+            .find(|line| line.split(':').next().is_some_and(|key| key.trim() == name))
+            .and_then(|line| line.split(':').nth(1))
+            .map(str::trim)
+    };
+    let number = |name: &str| field(name).and_then(|value| value.parse::<u32>().ok());
+    let model = match (number("cpu family"), number("model")) {
+        (Some(family), Some(model)) => Some(format!("family {family:x}h model {model:x}h")),
+        _ => None,
+    };
+    let flags: Vec<&str> = field("flags")
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let simd = ["avx512f", "avx512bw", "avx512vl", "avx2", "fma"]
+        .into_iter()
+        .filter(|extension| flags.contains(extension))
+        .map(str::to_string)
+        .collect();
+    (model, simd)
 }
 
 /// One workload variant's results.
@@ -128,6 +197,11 @@ pub struct WorkloadResult {
     /// absent in reports written before this field).
     #[serde(default)]
     pub page_faults: Option<u64>,
+    /// The instruction-set path the variant's SIMD or assembly kernel ran on this machine
+    /// (`avx512f+avx512bw`, `avx2+fma`, `avx2`, `portable`, ...); `None` for a variant with no
+    /// such kernel, and in reports written before this field.
+    #[serde(default)]
+    pub isa: Option<String>,
     /// The Python figure at book size, cited.
     pub python: Option<Baseline>,
     /// Charts the workload drew from its own measurements (absent in reports written before
@@ -331,6 +405,17 @@ pub struct Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_processor_kind_comes_from_family_model_and_flags() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n\
+                       model\t\t: 17\nmodel name\t: AMD EPYC\n\
+                       flags\t\t: fpu avx2 fma avx512f avx512dq avx512bw avx512vl\n";
+        let (model, simd) = processor_kind(cpuinfo);
+        assert_eq!(model.as_deref(), Some("family 19h model 11h"));
+        assert_eq!(simd, ["avx512f", "avx512bw", "avx512vl", "avx2", "fma"]);
+        assert_eq!(processor_kind(""), (None, Vec::new()));
+    }
 
     #[test]
     fn median_of_even_and_odd_runs() {

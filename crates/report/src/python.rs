@@ -15,6 +15,7 @@
 //!     passed: true,
 //!     message: String::new(),
 //!     rust_seconds: Some(0.06),
+//!     rust_isa: None,
 //!     scale: 1.0,
 //!     note: String::new(),
 //! };
@@ -205,6 +206,10 @@ pub struct PythonRun {
     pub message: String,
     /// The Rust workload's median seconds in this session, when it ran.
     pub rust_seconds: Option<f64>,
+    /// The instruction-set path of the Rust workload's SIMD or assembly kernel, if it has one
+    /// (see [`WorkloadResult::isa`](crate::model::WorkloadResult::isa)).
+    #[serde(default)]
+    pub rust_isa: Option<String>,
     /// Factor that takes the Python time to the Rust workload's size (1 when the sizes match).
     pub scale: f64,
     /// Why the sizes differ or what else to know, empty when nothing.
@@ -215,6 +220,14 @@ impl PythonRun {
     /// Python seconds at the Rust workload's size (the measured median times [`scale`](Self::scale)).
     pub fn scaled_seconds(&self) -> Option<f64> {
         self.seconds.map(|s| s * self.scale)
+    }
+
+    /// The Rust workload's id, and its kernel's instruction-set path in brackets if it has one.
+    pub fn workload_and_path(&self) -> String {
+        match &self.rust_isa {
+            Some(isa) => format!("{} [{isa}]", self.workload),
+            None => self.workload.clone(),
+        }
     }
 
     /// How many times faster the Rust workload ran than the Python program, at equal size.
@@ -255,7 +268,7 @@ pub fn render_text(comparison: &PythonComparison) -> String {
             [
                 run.program.clone(),
                 seconds(run.seconds),
-                run.workload.clone(),
+                run.workload_and_path(),
                 seconds(run.rust_seconds),
                 match (run.passed, run.rust_speedup()) {
                     (false, _) => format!("Python FAILED: {}", run.message),

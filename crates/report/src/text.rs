@@ -16,16 +16,17 @@ pub fn render(report: &RunReport, sort: hiperf_runtime::report::SortKey) -> Stri
 }
 
 /// One row per workload: median, min and max seconds, speedup over the naive variant, the
-/// profiled build's time, peak heap, and the check.
+/// profiled build's time, peak heap, the instruction-set path of a SIMD or assembly kernel,
+/// and the check.
 pub fn render_summary(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "hiperf report: {} size, {} run{} per workload, {} ({} cores, {})",
+        "hiperf report: {} size, {} run{} per workload, {}, {} cores, {}",
         report.size,
         report.runs,
         if report.runs == 1 { "" } else { "s" },
-        report.machine.cpu,
+        report.machine.processor(),
         report.machine.cores,
         report.machine.platform
     );
@@ -37,19 +38,20 @@ pub fn render_summary(report: &RunReport) -> String {
         "vs naive",
         "profiled s",
         "peak heap",
+        "path",
         "check",
     ];
-    let rows: Vec<[String; 8]> = report.workloads.iter().map(|w| row(report, w)).collect();
+    let rows: Vec<[String; 9]> = report.workloads.iter().map(|w| row(report, w)).collect();
     let mut widths = headers.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: &[String; 8]| {
+    let line = |cells: &[String; 9]| {
         let mut text = String::new();
         for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if index == 0 || index == 7 {
+            if index == 0 || index >= 7 {
                 let _ = write!(text, "{cell:<width$}  ");
             } else {
                 let _ = write!(text, "{cell:>width$}  ");
@@ -121,18 +123,22 @@ pub fn render_summary(report: &RunReport) -> String {
         let speedup = python.seconds / stats.median;
         let _ = writeln!(
             out,
-            "{}: Python {} s ({}), Rust {} s: {}",
+            "{}: Python {} s ({}), Rust {} s{}: {}",
             workload.id,
             crate::ladder::seconds(Some(python.seconds)),
             python.source,
             crate::ladder::seconds(Some(stats.median)),
+            workload
+                .isa
+                .as_ref()
+                .map_or_else(String::new, |isa| format!(" ({isa} path)")),
             crate::ladder::faster_or_slower(speedup)
         );
     }
     out
 }
 
-fn row(report: &RunReport, workload: &WorkloadResult) -> [String; 8] {
+fn row(report: &RunReport, workload: &WorkloadResult) -> [String; 9] {
     // Six significant digits, as the Markdown table: four decimals showed 0.0000 for the
     // microsecond workloads.
     let seconds = crate::ladder::seconds;
@@ -149,6 +155,7 @@ fn row(report: &RunReport, workload: &WorkloadResult) -> [String; 8] {
             .memory
             .as_ref()
             .map_or_else(|| "-".to_string(), |m| bytes(m.peak_bytes as f64)),
+        workload.isa.clone().unwrap_or_else(|| "-".to_string()),
         workload.check.status().to_string(),
     ]
 }

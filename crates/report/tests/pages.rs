@@ -36,6 +36,7 @@ fn report() -> RunReport {
                     vec![sample(0.0, 700_000, 4_366_336)]
                 },
             },
+            "isa": if variant == "simd" { serde_json::json!("avx2+fma") } else { serde_json::Value::Null },
             "python": if rank == 0 {
                 serde_json::json!({"seconds": 3.6439, "source": "CPython 3.11 `julia_pure.py 1000 300` (PYTHON_BASELINES.md §A)"})
             } else {
@@ -124,6 +125,7 @@ fn supplement() -> Supplement {
                 passed: true,
                 message: String::new(),
                 rust_seconds: Some(0.0084),
+                rust_isa: Some("avx512f+avx512bw".to_string()),
                 scale: 1.0,
                 note: String::new(),
             }],
@@ -204,10 +206,9 @@ fn markdown_renders_the_summary_python_figures_and_line_tables() {
     assert!(markdown.contains("Mem usage"));
     assert!(markdown.contains("Annotated but not called in this run: `never_called`."));
     assert!(markdown.contains("## Rust vs Python, measured in this session"));
-    assert!(
-        markdown
-            .contains("| `julia_pure.py 100 300` | 0.05 | `ch02/julia/naive` | 0.0084 | 6.0x |")
-    );
+    assert!(markdown.contains(
+        "| `julia_pure.py 100 300` | 0.05 | `ch02/julia/naive [avx512f+avx512bw]` | 0.0084 | 6.0x |"
+    ));
     assert_eq!(markdown.matches("```").count() % 2, 0, "fences are paired");
 }
 
@@ -283,4 +284,37 @@ fn html_renders_an_empty_report() {
     let html = hiperf_report::html::render(&RunReport::new("quick", 1));
     check_balanced(&html).unwrap_or_else(|problem| panic!("{problem}"));
     assert!(!html.contains("<svg"));
+}
+
+#[test]
+fn every_page_names_the_instruction_set_path_a_simd_variant_ran() {
+    let report = report();
+    let text = hiperf_report::text::render_summary(&report);
+    let simd_row = text
+        .lines()
+        .find(|line| line.starts_with("ch02/julia/simd"))
+        .expect("a row for the simd variant");
+    assert!(simd_row.contains("avx2+fma"), "{simd_row}");
+    let naive_row = text
+        .lines()
+        .find(|line| line.starts_with("ch02/julia/naive"))
+        .expect("a row for the naive variant");
+    assert!(!naive_row.contains("avx"), "{naive_row}");
+    assert!(text.lines().next().is_some_and(|_| text.contains("path")));
+
+    let markdown = hiperf_report::markdown::render_with(&report, &supplement());
+    assert!(markdown.contains("| path |"), "{markdown}");
+    assert!(markdown.contains("| `avx2+fma` |"), "{markdown}");
+    assert!(
+        markdown.contains("`ch02/julia/naive [avx512f+avx512bw]`"),
+        "{markdown}"
+    );
+
+    let html = hiperf_report::html::render_with(&report, &supplement());
+    assert!(html.contains("<td><code>avx2+fma</code></td>"), "{html}");
+    assert!(html.contains("<code>ch02/julia/naive [avx512f+avx512bw]</code>"));
+
+    let json = serde_json::to_value(&report).expect("the report serialises");
+    assert_eq!(json["workloads"][1]["isa"], "avx2+fma");
+    assert!(json["workloads"][0]["isa"].is_null());
 }

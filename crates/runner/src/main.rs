@@ -298,6 +298,7 @@ fn unmeasured(workload: &Workload, check: Check) -> WorkloadResult {
         profiled_seconds: None,
         memory: None,
         page_faults: None,
+        isa: None,
         python: None,
         charts: Vec::new(),
         notes: Vec::new(),
@@ -317,6 +318,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
     let mut charts = Vec::new();
     let mut notes = Vec::new();
     let mut figures: Vec<hiperf_workloads::Figure> = Vec::new();
+    let mut isa = None;
     for run in 0..runs {
         let mut context = Run::new(size);
         outcome = if run == 0 {
@@ -336,6 +338,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         charts = context.charts().to_vec();
         notes = context.notes().to_vec();
         figures.extend_from_slice(context.figures());
+        isa = isa.or(context.isa());
         if outcome.is_err() {
             progress.inc(u64::from(runs) - seconds.len() as u64);
             break;
@@ -358,6 +361,7 @@ fn measure(workload: &Workload, size: Size, runs: u32, progress: &ProgressBar) -
         charts,
         notes,
         figures: median_figures(&figures),
+        isa: isa.map(str::to_string),
         python: workload
             .python
             .filter(|_| size == Size::Book)

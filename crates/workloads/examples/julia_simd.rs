@@ -6,6 +6,7 @@
 //! taskset -c 1 target/release/examples/julia_simd simd 40       # one core
 //! target/release/examples/julia_simd simd-rayon 40              # every core
 //! target/release/examples/julia_simd simd 20 portable           # the portable path
+//! target/release/examples/julia_simd simd 20 avx2               # AVX2 on an AVX-512 CPU
 //! target/release/examples/julia_simd simd 40 1                  # 1 iteration, not 300
 //! ```
 //!
@@ -31,7 +32,7 @@ const BOOK_MAXITER: i32 = 300;
 /// The sum of the escape counts of the book's 1000², 300-iteration grid.
 const BOOK_SUM: i64 = 33_219_980;
 
-const USAGE: &str = "usage: julia_simd simd|simd-rayon [calls] [portable] [maxiter]";
+const USAGE: &str = "usage: julia_simd simd|simd-rayon [calls] [avx512|avx2|portable] [maxiter]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,12 +47,18 @@ fn main() -> ExitCode {
     else {
         return usage();
     };
-    // After the calls, `portable` and the iteration limit, each optional, in this order.
+    // After the calls, the instruction set and the iteration limit, each optional, in this order.
     let mut rest = args.iter().skip(2).map(String::as_str).peekable();
-    let set = if rest.next_if_eq(&"portable").is_some() {
-        InstructionSet::Portable
-    } else {
-        InstructionSet::detected()
+    let set = match rest.peek().copied().and_then(instruction_set) {
+        Some(set) => {
+            rest.next();
+            if !set.is_available() {
+                eprintln!("{set:?} is not available on this CPU");
+                return ExitCode::from(2);
+            }
+            set
+        }
+        None => InstructionSet::detected(),
     };
     let maxiter = match rest.next().map(str::parse::<i32>) {
         None => BOOK_MAXITER,
@@ -87,6 +94,16 @@ fn main() -> ExitCode {
         milliseconds[milliseconds.len() / 2],
     );
     ExitCode::SUCCESS
+}
+
+/// The instruction set an argument names.
+fn instruction_set(name: &str) -> Option<InstructionSet> {
+    match name {
+        "avx512" => Some(InstructionSet::Avx512),
+        "avx2" => Some(InstructionSet::Avx2),
+        "portable" => Some(InstructionSet::Portable),
+        _ => None,
+    }
 }
 
 /// The sum of escape counts.

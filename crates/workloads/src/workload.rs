@@ -80,6 +80,7 @@ pub struct Run {
     charts: Vec<Chart>,
     notes: Vec<String>,
     figures: Vec<Figure>,
+    isa: Option<&'static str>,
 }
 
 /// A quantity a workload measured beside its timed region (the bytes its structure holds, an
@@ -129,6 +130,7 @@ impl Run {
             charts: Vec::new(),
             notes: Vec::new(),
             figures: Vec::new(),
+            isa: None,
         }
     }
 
@@ -226,6 +228,28 @@ impl Run {
     /// The figures recorded so far, in order.
     pub fn figures(&self) -> &[Figure] {
         &self.figures
+    }
+
+    /// Records the instruction-set path the run's SIMD or assembly kernel takes on this CPU
+    /// (`avx512f+avx512bw`, `avx2+fma`, `portable`, ...), so that the reports say what was
+    /// measured.
+    ///
+    /// ```
+    /// use hiperf_workloads::{Run, Size};
+    ///
+    /// let mut run = Run::new(Size::Quick);
+    /// assert_eq!(run.isa(), None);
+    /// run.set_isa("avx2+fma");
+    /// assert_eq!(run.isa(), Some("avx2+fma"));
+    /// ```
+    pub fn set_isa(&mut self, isa: &'static str) {
+        self.isa = Some(isa);
+    }
+
+    /// The instruction-set path recorded by [`Run::set_isa`], `None` for a workload with no
+    /// SIMD or assembly kernel of its own.
+    pub fn isa(&self) -> Option<&'static str> {
+        self.isa
     }
 
     /// The timed region's total, `None` if the workload never called [`Run::time`].

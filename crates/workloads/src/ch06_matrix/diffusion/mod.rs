@@ -166,10 +166,15 @@ fn run_variant(run: &mut Run, order: Order, driver: Driver) -> Result<Outcome, S
     check(order, shape, steps, &grid)
 }
 
-/// Adds the instruction set and layout of the interleaved pass to a passing outcome.
-fn with_isa(outcome: Result<Outcome, String>, shape: Shape) -> Result<Outcome, String> {
-    outcome.map(|outcome| Outcome {
-        result: match interleaved::Isa::for_columns(shape.cols) {
+/// Runs an interleaved variant, recording the instruction set it takes (the row-major SIMD
+/// path's when no interleaved layout fits the rows), and adds it and the layout to a passing
+/// outcome.
+fn run_interleaved(run: &mut Run, driver: Driver) -> Result<Outcome, String> {
+    let (shape, _) = parameters(run.size());
+    let isa = interleaved::Isa::for_columns(shape.cols);
+    run.set_isa(isa.map_or_else(|| simd::Path::detect().name(), interleaved::Isa::name));
+    run_variant(run, Order::A, driver).map(|outcome| Outcome {
+        result: match isa {
             Some(isa) => format!(
                 "{}, {} path, rows in {} segments",
                 outcome.result,
@@ -182,10 +187,13 @@ fn with_isa(outcome: Result<Outcome, String>, shape: Shape) -> Result<Outcome, S
     })
 }
 
-/// Adds the SIMD path that ran to a passing outcome.
-fn with_path(outcome: Result<Outcome, String>) -> Result<Outcome, String> {
-    outcome.map(|outcome| Outcome {
-        result: format!("{}, {} path", outcome.result, simd::Path::detect().name()),
+/// Runs a variant on the row-major SIMD pass, recording the path it takes, and adds the path
+/// to a passing outcome.
+fn run_simd(run: &mut Run, driver: Driver) -> Result<Outcome, String> {
+    let path = simd::Path::detect();
+    run.set_isa(path.name());
+    run_variant(run, Order::A, driver).map(|outcome| Outcome {
+        result: format!("{}, {} path", outcome.result, path.name()),
         ..outcome
     })
 }
@@ -291,7 +299,7 @@ inventory::submit! {
         variant: "simd",
         rank: 4,
         description: "the fused interior in explicit SIMD: AVX-512F, AVX2 or portable lanes, chosen at run time (order A)",
-        run: |run| with_path(run_variant(run, Order::A, simd::run_serial)),
+        run: |run| run_simd(run, simd::run_serial),
         python: Some(NUMPY_IN_PLACE),
     }
 }
@@ -303,7 +311,7 @@ inventory::submit! {
         variant: "simd-rayon",
         rank: 5,
         description: "the SIMD rows split over the rayon pool (order A)",
-        run: |run| with_path(run_variant(run, Order::A, simd::run_rayon)),
+        run: |run| run_simd(run, simd::run_rayon),
         python: Some(NUMPY_IN_PLACE),
     }
 }
@@ -315,7 +323,7 @@ inventory::submit! {
         variant: "blocked-rayon",
         rank: 6,
         description: "temporal blocking: 8 steps per sweep through rings of rows, SIMD rows, bands over rayon (order A)",
-        run: |run| with_path(run_variant(run, Order::A, blocked::run_rayon)),
+        run: |run| run_simd(run, blocked::run_rayon),
         python: Some(NUMPY_IN_PLACE),
     }
 }
@@ -327,10 +335,7 @@ inventory::submit! {
         variant: "interleaved",
         rank: 7,
         description: "the SIMD pass on lane-interleaved rows: every neighbour a whole aligned vector, three loads per vector (order A)",
-        run: |run| {
-            let (shape, _) = parameters(run.size());
-            with_isa(run_variant(run, Order::A, interleaved::run_serial), shape)
-        },
+        run: |run| run_interleaved(run, interleaved::run_serial),
         python: Some(NUMPY_IN_PLACE),
     }
 }
@@ -342,10 +347,7 @@ inventory::submit! {
         variant: "interleaved-rayon",
         rank: 8,
         description: "the interleaved pass in bands of rows over the rayon pool (order A)",
-        run: |run| {
-            let (shape, _) = parameters(run.size());
-            with_isa(run_variant(run, Order::A, interleaved::run_rayon), shape)
-        },
+        run: |run| run_interleaved(run, interleaved::run_rayon),
         python: Some(NUMPY_IN_PLACE),
     }
 }
@@ -383,6 +385,37 @@ mod tests {
         for workload in registered {
             let outcome = (workload.run)(&mut Run::new(Size::Quick));
             assert!(outcome.is_ok(), "{}: {outcome:?}", workload.id());
+        }
+    }
+
+    #[test]
+    fn the_simd_variants_and_only_they_record_their_instruction_set_path() {
+        for workload in crate::workloads()
+            .into_iter()
+            .filter(|w| w.chapter == 6 && w.name == "diffusion")
+        {
+            let mut run = Run::new(Size::Quick);
+            (workload.run)(&mut run).unwrap_or_else(|error| panic!("{}: {error}", workload.id()));
+            let simd = [
+                "simd",
+                "simd-rayon",
+                "blocked-rayon",
+                "interleaved",
+                "interleaved-rayon",
+            ]
+            .contains(&workload.variant);
+            let expected = if !simd {
+                None
+            } else if workload.variant.starts_with("interleaved") {
+                let (shape, _) = parameters(Size::Quick);
+                Some(
+                    interleaved::Isa::for_columns(shape.cols)
+                        .map_or_else(|| simd::Path::detect().name(), interleaved::Isa::name),
+                )
+            } else {
+                Some(simd::Path::detect().name())
+            };
+            assert_eq!(run.isa(), expected, "{}", workload.id());
         }
     }
 

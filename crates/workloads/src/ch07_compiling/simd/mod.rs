@@ -1,5 +1,6 @@
-//! The Julia kernel on SIMD lanes: AVX-512F (8 f64 lanes) or AVX2 (4 lanes), chosen at run
-//! time, and a portable fallback with the same loop on plain arrays.
+//! The Julia kernel on SIMD lanes: AVX-512 (8 f64 lanes) or AVX2 (4 lanes), the faster of the
+//! two on the processor at hand, chosen at run time, and a portable fallback with the same
+//! loop on plain arrays.
 //!
 //! The grid is cut into bands of a few rows and each band into tiles: one vector per row, one
 //! lane per column. The vectors of a tile are independent chains stepped in lockstep, so the
@@ -7,29 +8,93 @@
 //! (one step is a 9-cycle chain: multiply, subtract, add). A tile stops when none of its lanes
 //! runs, or at `maxiter`.
 //!
-//! AVX2 has a kernel of its own (module `avx2`): tiles of 6 rows stepped by one `asm!` loop,
+//! AVX2 and AVX-512 have kernels of their own (modules `avx2` and `avx512`), on one frame
+//! (module `tile`): tiles of 24 lanes, 6 rows × 4 or 3 rows × 8, stepped by one `asm!` loop,
 //! the escapes recorded as the steps at which the running lanes change, and the points still
-//! running at step 64 packed into full tiles. AVX-512 and the portable path share a generic
-//! loop over the trait `lanes::Lanes`: tiles of 2 or 4 rows, a lane that escapes stops
-//! counting.
+//! running at step 64 packed into full tiles. The portable path is a generic loop over the
+//! trait `lanes::Lanes`: tiles of 4 rows, a lane that escapes stops counting.
 //!
 //! Every lane computes exactly what the scalar kernel computes, in the same order:
 //! `re² + im² < 4`, then `re' = (re² - im²) + c.re` and `im' = (re·im + re·im) + c.im`
-//! (`re·im + im·re` in `num-complex`, the same value). The one fused operation, on AVX2, is
-//! `im' = 2·(re·im) + c.im`: doubling is exact, so rounding the sum once gives the same value.
-//! The outputs are bit for bit those of [`super::julia::calculate_z_expanded`].
+//! (`re·im + im·re` in `num-complex`, the same value). The one fused operation, in the `asm!`
+//! kernels, is `im' = 2·(re·im) + c.im`: doubling is exact, so rounding the sum once gives the
+//! same value. The outputs are bit for bit those of [`super::julia::calculate_z_expanded`].
+//!
+//! # Per processor
+//!
+//! [`InstructionSet::detected`] takes the widest path the processor has, except where a
+//! narrower one measured faster:
+//!
+//! | processor | path taken | why |
+//! |---|---|---|
+//! | AMD Zen 4 (family 19h with AVX-512) | AVX2 | measured: the step below, and the grid, are faster on AVX2 |
+//! | Intel with AVX-512 (Xeon) | AVX-512 | twice the lanes per operation (estimate below; not measured yet) |
+//! | AMD Zen 3 and others with AVX2 only | AVX2 | the widest |
+//! | anything else | portable | |
+//!
+//! Zen 4 executes a 512-bit operation as two 256-bit halves, and a compare into a mask
+//! register, the only form AVX-512 has, on the two pipes that multiply, where AVX2's compare
+//! into a vector runs on the two that add. A zmm row's step is then 5 operations on the
+//! multiply pipes, 2 cycles each, 5 cycles for 8 lanes, where two ymm rows take 4 (4
+//! operations on each pair of pipes). `julia_step_pipes` times the step alone, without loads,
+//! counts or escapes (`taskset -c 1 target/release/examples/julia_step_pipes`, best of 500
+//! calls of 200,000 steps, three runs alike to 0.3% on 2026-12-05 at 08:55 UTC, the machine
+//! loaded by other builds; the clock from 8 dependent `vaddpd`, 3.69 GHz):
+//!
+//! | step of 24 lanes | cycles |
+//! |---|--:|
+//! | 6 ymm rows, compare into a vector (the AVX2 kernel's) | 12.0 |
+//! | 6 ymm rows, compare into a mask register | 15.5 |
+//! | 3 zmm rows, compare into a mask register (the AVX-512 kernel's) | 16.8–17.0 |
+//! | 3 zmm rows, one with the FMA and two doubling with two adds (balancing the pipes) | 14.8 |
+//! | 3 zmm rows, the sign of `(re² + im²) - 4` into a mask (`vpmovq2m`) | 15.8 |
+//! | 4 zmm rows (32 lanes, scaled to 24) | 16.0–16.3 |
+//!
+//! No zmm form of the test comes down to AVX2's 12 cycles: the sign of `(re² + im²) - 4`
+//! (valid where only the running lanes are kept, since an escaped lane may hold a NaN of
+//! either sign) into a mask with `vpmovq2m` took 15.8 cycles, with `vfpclasspd` the same, and
+//! kept in a vector with no mask at all, 15.0 (the last two in scratch loops, 09:10 UTC). 9
+//! operations a row of 2 cycles each on 4 pipes are 13.5 cycles a step at best; only the VEX
+//! compare into a vector, which has no 512-bit form, keeps the test at 8 operations.
+//!
+//! On the whole grid, one core, the AVX-512 kernel took 8.73 ms and the AVX2 kernel 6.53 to
+//! 6.55 (best calls, `taskset -c 1 julia_simd simd 20 avx512` and `... avx2`, three
+//! alternated rounds, 08:32 UTC): the steps from 64 to 300 iterations, 5.5 ms against 4.0.
+//! The masks' gain, 3 instructions a step where AVX2 spends 16, does not make up for it.
+//! On Intel's AVX-512 cores the multiplies, adds and FMAs of 512 bits share ports 0 and 5,
+//! and the compare into a mask takes port 5: 9 operations for 8 lanes on 2 ports, 4.5 cycles
+//! a row, where AVX2's 8 operations for 4 lanes on ports 0 and 1 take 4, so AVX-512 is taken
+//! there; the rule is to be measured when that machine comes back (`julia_step_pipes`, and
+//! `julia_simd` with `avx512` and `avx2`).
 //!
 //! # Floating-point limit
 //!
 //! The 1000², 300-iteration grid takes 33,219,980 updates, each 8 vector operations: 3
 //! multiplies (`re²`, `im²`, `re·im`), the test's add and compare, `re² - im²`, `+ c.re`, and
-//! the doubling with `+ c.im` (one FMA, or two adds without). The development machine (AMD
-//! EPYC Zen 3, 2 cores, AVX2, no AVX-512) has two multiply and two add pipes of 4 f64 lanes per
-//! core: 16 lane operations per cycle per core. Its clock, from a chain of dependent `vaddpd`
-//! (3-cycle latency), is 2.9 to 3.1 GHz. The limit is therefore 33.2 M × 8 / 16 = 16.6 M
-//! cycles, 2 cores × 2.93 GHz: **2.83 ms**.
+//! the doubling with `+ c.im` (one FMA, or two adds without). Per processor kind, with 2 cores
+//! as the project's machines have:
 //!
-//! What keeps this kernel above it, measured on the same machine (AVX2 path):
+//! - AMD Zen 4 (this session's EPYC, family 19h model 11h): two multiply and two add pipes of
+//!   256 bits per core, 16 f64 lane operations per cycle on either width; clock 3.69 GHz
+//!   (above). 33.2 M × 8 / 16 = 16.6 M cycles: **4.50 ms on one core, 2.25 ms on two**. (With
+//!   AVX-512's compare on the multiply pipes, 5 of the 9 operations there: 33.2 M × 5 / 8 =
+//!   20.8 M cycles, 5.62 and 2.81 ms.)
+//!
+//!   How close: the AVX2 kernel's best call on one core, 6.53 ms (above), is 1.45 times the
+//!   one-core limit; on two cores the report's median under a load of 11 to 22 (other
+//!   builds), 27.5 ms, says nothing of the kernel, and the quiet-machine figure is still to
+//!   be measured.
+//! - AMD Zen 3 (the development machine of earlier sessions, AVX2 only): the same pipes and
+//!   16 lane operations per cycle; clock 2.9 to 3.1 GHz from the same chain. 16.6 M cycles,
+//!   2 cores × 2.93 GHz: **2.83 ms**.
+//! - Intel Xeon with AVX-512 (seen in earlier sessions; clock not recorded): two 512-bit FMA
+//!   units (ports 0 and 5) per core, the compare on port 5: 16 lane operations per cycle and
+//!   9 operations an update, 33.2 M × 9 / 16 = 18.7 M cycles per core, 9.3 M on two; at
+//!   2.5 to 3.0 GHz under AVX-512, **3.1 to 3.7 ms**. (On AVX2, 8 lane operations per cycle:
+//!   twice that.)
+//!
+//! What keeps the AVX2 kernel above the limit, measured on the Zen 3 machine in November 2026
+//! (the step alone takes 12 cycles on Zen 4 too, above):
 //! - the step itself is near the limit: 6 rows of the `asm!` step, alone in a loop, take 11.7
 //!   to 12.1 cycles, 2.0 per row (4 operations on each pair of pipes). With the recording of
 //!   escapes, 69 instructions a step, it takes 2.2 cycles per row (on a grid of points that
@@ -113,7 +178,11 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+mod avx512;
 mod lanes;
+#[cfg(target_arch = "x86_64")]
+mod tile;
 
 use std::mem::MaybeUninit;
 use std::sync::{Mutex, PoisonError};
@@ -146,16 +215,22 @@ fn write_counts(output: &mut [MaybeUninit<i32>], counts: &[i32]) {
 /// The instruction set a SIMD kernel runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstructionSet {
-    /// AVX-512F: 8 lanes, escape masks in mask registers.
+    /// AVX-512F and BW: 3-row tiles of 8 lanes stepped by hand-written assembly, escape masks
+    /// in mask registers.
     Avx512,
-    /// AVX2 and FMA: 4 lanes, 6-row tiles stepped by hand-written assembly.
+    /// AVX2 and FMA: 6-row tiles of 4 lanes stepped by hand-written assembly.
     Avx2,
     /// Plain Rust on arrays of 4 lanes, for any CPU.
     Portable,
 }
 
 impl InstructionSet {
-    /// The widest instruction set this CPU supports (and this build can use).
+    /// Every instruction set, widest first.
+    pub const ALL: [Self; 3] = [Self::Avx512, Self::Avx2, Self::Portable];
+
+    /// The fastest instruction set of this CPU (and this build), which the workloads run:
+    /// the widest available, except on AMD's Zen 4, where the AVX2 kernel is faster than the
+    /// AVX-512 one (see [`Self::prefers_avx2`]).
     ///
     /// ```
     /// use hiperf_workloads::ch07_compiling::simd::InstructionSet;
@@ -163,18 +238,77 @@ impl InstructionSet {
     /// assert!(InstructionSet::detected().is_available());
     /// ```
     pub fn detected() -> Self {
-        [Self::Avx512, Self::Avx2]
+        let order = if Self::prefers_avx2() {
+            [Self::Avx2, Self::Avx512]
+        } else {
+            [Self::Avx512, Self::Avx2]
+        };
+        order
             .into_iter()
             .find(|set| set.is_available())
             .unwrap_or(Self::Portable)
     }
 
+    /// Whether this CPU runs the AVX2 kernel faster than the AVX-512 one: AMD's family 19h,
+    /// whose AVX-512 models (Zen 4) execute a 512-bit operation as two 256-bit halves, and
+    /// compare into mask registers on the two pipes that multiply. A step of 3 zmm rows then
+    /// takes 15 cycles (5 operations a row on the multiply pipes, 2 cycles each), where 6 ymm
+    /// rows, which compare on the add pipes, take 12. (Measured on an AMD EPYC of family 19h
+    /// model 11h: see "Per processor" in the module docs.) Intel's AVX-512 cores, and any
+    /// other, take the widest path.
+    pub fn prefers_avx2() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::__cpuid;
+            // SAFETY: every x86-64 processor has `cpuid`, with leaves 0 and 1.
+            #[allow(
+                unused_unsafe,
+                reason = "`__cpuid` is an unsafe function in the compilers before it became safe"
+            )]
+            let (vendor, signature) = unsafe { (__cpuid(0), __cpuid(1).eax) };
+            let amd = [vendor.ebx, vendor.edx, vendor.ecx]
+                == [
+                    u32::from_le_bytes(*b"Auth"),
+                    u32::from_le_bytes(*b"enti"),
+                    u32::from_le_bytes(*b"cAMD"),
+                ];
+            let base_family = (signature >> 8) & 0xf;
+            let family = if base_family == 0xf {
+                base_family + ((signature >> 20) & 0xff)
+            } else {
+                base_family
+            };
+            amd && family == 0x19
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// The path's name in the reports: the target features its kernel is compiled for,
+    /// `avx512f+avx512bw` or `avx2+fma`, or `portable`.
+    ///
+    /// ```
+    /// use hiperf_workloads::ch07_compiling::simd::InstructionSet;
+    ///
+    /// assert_eq!(InstructionSet::Avx2.name(), "avx2+fma");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Avx512 => "avx512f+avx512bw",
+            Self::Avx2 => "avx2+fma",
+            Self::Portable => "portable",
+        }
+    }
+
     /// Whether the CPU supports this instruction set. AVX-512 also needs a compiler of 1.89
-    /// or later, where its intrinsics are stable; older ones build without that path.
+    /// or later, where its intrinsics and registers are stable; older ones build without that
+    /// path.
     pub fn is_available(self) -> bool {
         match self {
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
-            Self::Avx512 => is_x86_feature_detected!("avx512f"),
+            Self::Avx512 => {
+                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw")
+            }
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
             Self::Portable => true,
@@ -189,9 +323,8 @@ impl InstructionSet {
     /// Rows per band: the independent vectors a tile keeps in flight.
     fn rows(self) -> usize {
         match self {
-            // PERF: Zen 4 runs a 512-bit operation as two 256-bit halves, so two zmm chains keep
-            // as many lanes in flight as four ymm chains, with tiles of 2×8 instead of 4×8.
-            Self::Avx512 => 2,
+            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+            Self::Avx512 => avx512::ROWS,
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => avx2::ROWS,
             _ => 4,
@@ -204,8 +337,8 @@ impl InstructionSet {
         assert!(self.is_available(), "{self:?} is not available on this CPU");
         match self {
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
-            // SAFETY: the assert above checked that the CPU supports AVX-512F.
-            Self::Avx512 => unsafe { lanes::band_avx512(maxiter, zs, width, c, output) },
+            // SAFETY: the assert above checked that the CPU supports AVX-512F and BW.
+            Self::Avx512 => unsafe { avx512::band(maxiter, zs, width, c, output) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the assert above checked that the CPU supports AVX2 and FMA.
             Self::Avx2 => unsafe { avx2::band(maxiter, zs, width, c, output) },
@@ -418,14 +551,10 @@ mod tests {
     /// Every instruction set this CPU has: the portable path always, AVX2 and AVX-512 when
     /// detected (and printed, so a test log says which paths ran).
     fn available_sets() -> Vec<InstructionSet> {
-        let sets: Vec<_> = [
-            InstructionSet::Avx512,
-            InstructionSet::Avx2,
-            InstructionSet::Portable,
-        ]
-        .into_iter()
-        .filter(|set| set.is_available())
-        .collect();
+        let sets: Vec<_> = InstructionSet::ALL
+            .into_iter()
+            .filter(|set| set.is_available())
+            .collect();
         println!("instruction sets tested: {sets:?}");
         sets
     }
@@ -442,6 +571,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_detected_set_is_the_widest_except_where_avx2_measured_faster() {
+        let detected = InstructionSet::detected();
+        println!(
+            "detected {detected:?}, prefers AVX2: {}",
+            InstructionSet::prefers_avx2()
+        );
+        let expected = if InstructionSet::Avx2.is_available() && InstructionSet::prefers_avx2() {
+            InstructionSet::Avx2
+        } else {
+            InstructionSet::ALL
+                .into_iter()
+                .find(|set| set.is_available())
+                .unwrap()
+        };
+        assert_eq!(detected, expected);
     }
 
     #[test]
