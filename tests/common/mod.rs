@@ -2,11 +2,11 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-use hiperf_runtime::snapshot::{FunctionProfile, LineProfile};
+use hiperf_runtime::snapshot::{FunctionProfile, LineProfile, SnapshotOptions};
 
 /// The profile of the annotated function `name` (panics if it is not registered).
 pub fn function(name: &str) -> FunctionProfile {
-    let profile = hiperf_runtime::snapshot::take(Default::default());
+    let profile = hiperf_runtime::snapshot::take(SnapshotOptions::default());
     let mut matching = profile.functions.into_iter().filter(|f| f.name == name);
     let found = matching
         .next()
