@@ -8,7 +8,7 @@ use hiperf_workloads::ch11_less_ram::{
 };
 
 #[global_allocator]
-static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+static ALLOC: hiperf_runtime::alloc::Alloc = hiperf_runtime::alloc::Alloc::system();
 
 const STRING_BYTES: i64 = 24;
 
@@ -16,7 +16,7 @@ const STRING_BYTES: i64 = 24;
 fn the_word_list_holds_each_words_bytes_and_24_bytes_a_slot() {
     let text = read_word_list().expect("the word list is in ../shared/book/data");
     let letters: i64 = tokens(&text).map(|t| t.len() as i64).sum();
-    let (words, figures) = hiperf::measure_memory(|| build_word_list(&text));
+    let (words, figures) = hiperf_runtime::memit::measure(|| build_word_list(&text));
     assert_eq!(words.len(), 354_984);
     let kept = letters + words.capacity() as i64 * STRING_BYTES;
     assert_eq!(figures.net_bytes, kept);
@@ -55,21 +55,23 @@ fn the_arena_holds_the_distinct_words_bytes_and_a_u32_offset_each() {
     distinct.sort_unstable();
     distinct.dedup();
     let letters: i64 = distinct.iter().map(|w| w.len() as i64).sum();
-    let (arena, figures) = hiperf::measure_memory(|| WordArena::build(&text));
+    let (arena, figures) = hiperf_runtime::memit::measure(|| WordArena::build(&text));
     assert_eq!(arena.entries(), 354_983);
     assert_eq!(figures.net_bytes, letters + (354_983 + 1) * 4);
 }
 
 #[test]
 fn registers_and_counters_hold_what_they_ask_for() {
-    let (naive, figures) = hiperf::measure_memory(|| LogLog::new(4, Estimator::HyperLogLog));
+    let (naive, figures) =
+        hiperf_runtime::memit::measure(|| LogLog::new(4, Estimator::HyperLogLog));
     // 16 pointers and 16 one-byte boxes.
     assert_eq!(figures.net_bytes, 16 * 8 + 16);
     drop(naive);
-    let (packed, figures) = hiperf::measure_memory(|| PackedLogLog::new(4, Estimator::HyperLogLog));
+    let (packed, figures) =
+        hiperf_runtime::memit::measure(|| PackedLogLog::new(4, Estimator::HyperLogLog));
     assert_eq!(figures.net_bytes, 16);
     drop(packed);
-    let (counter, figures) = hiperf::measure_memory(|| MorrisCounter::new(3, 1));
+    let (counter, figures) = hiperf_runtime::memit::measure(|| MorrisCounter::new(3, 1));
     assert_eq!(figures.net_bytes, 3);
     assert_eq!(counter.heap_bytes(), 3);
 }

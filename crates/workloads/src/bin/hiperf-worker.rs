@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 /// Every allocation is counted, as in the runner: the workers' memory tables are exact.
 #[global_allocator]
-static ALLOC: hiperf::Alloc = hiperf::Alloc::system();
+static ALLOC: hiperf_runtime::alloc::Alloc = hiperf_runtime::alloc::Alloc::system();
 
 fn main() -> ExitCode {
     hiperf_workloads::worker::serve().unwrap_or_else(|| {

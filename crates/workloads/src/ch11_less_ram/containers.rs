@@ -245,7 +245,7 @@ pub fn run_container<C: WordContainer>(
     expected_entries: usize,
 ) -> Result<Outcome, String> {
     let text = read_word_list()?;
-    let (container, memory) = run.time(|| hiperf::measure_memory(|| C::build(&text)));
+    let (container, memory) = run.time(|| hiperf_runtime::memit::measure(|| C::build(&text)));
     let words: Vec<&str> = tokens(&text).collect();
     expect_eq("tokens in the word list", words.len(), WORD_LIST_TOKENS)?;
     let reference: BTreeSet<&str> = words.iter().copied().collect();

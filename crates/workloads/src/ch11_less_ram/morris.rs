@@ -123,7 +123,7 @@ fn run_morris(run: &mut Run, geometric: bool) -> Result<Outcome, String> {
         }
         counter
     };
-    let (counter, memory) = run.time(|| hiperf::measure_memory(|| count(MORRIS_SEED)));
+    let (counter, memory) = run.time(|| hiperf_runtime::memit::measure(|| count(MORRIS_SEED)));
     let again = count(MORRIS_SEED);
     let exponents: Vec<u8> = (0..COUNTERS).map(|i| counter.exponent(i)).collect();
     let repeat: Vec<u8> = (0..COUNTERS).map(|i| again.exponent(i)).collect();

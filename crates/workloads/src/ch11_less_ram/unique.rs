@@ -59,7 +59,7 @@ fn run_structure<T>(
         (3_083_240_331_115_144_064, 4_219_285_596_688_309_769),
     )?;
     let (mut structure, memory) = run.time(|| {
-        hiperf::measure_memory(|| {
+        hiperf_runtime::memit::measure(|| {
             let mut structure = build();
             for i in 0..ITEMS {
                 add(&mut structure, &i.to_string());
