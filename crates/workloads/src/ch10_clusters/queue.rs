@@ -297,32 +297,8 @@ impl JobQueue for MemoryQueue {
 mod tests {
     use super::*;
 
-    fn numbers(count: usize) -> Vec<String> {
-        (0..count)
-            .map(|number| format!("{{\"number\":{number}}}"))
-            .collect()
-    }
-
-    #[test]
-    fn a_message_is_delivered_once_and_claimed_only_when_idle() {
-        let mut queue = MemoryQueue::new();
-        queue.publish(&numbers(5)).unwrap();
-        let first = queue.read("a", 3, None).unwrap();
-        assert_eq!(first.len(), 3);
-        assert_eq!(queue.read("b", 10, None).unwrap().len(), 2);
-        assert!(queue.read("b", 10, None).unwrap().is_empty());
-        assert_eq!(queue.pending_for("a").unwrap(), 3);
-        assert!(
-            queue
-                .claim("b", Duration::from_secs(60), 10)
-                .unwrap()
-                .is_empty()
-        );
-        let claimed = queue.claim("b", Duration::ZERO, 2).unwrap();
-        assert_eq!(claimed, first[..2]);
-        assert_eq!(queue.pending_for("a").unwrap(), 1);
-        assert_eq!(queue.pending_for("b").unwrap(), 4);
-    }
+    // The contract shared with Redis (delivery, pending, claims, acknowledgements) is tested
+    // on both queues in tests/ch10_clusters.rs.
 
     #[test]
     fn a_blocking_read_returns_when_the_queue_closes() {
