@@ -4,27 +4,20 @@
 //! same [`produce`] and [`work`] run over the in-process [`MemoryQueue`] with worker threads
 //! and over Redis Streams with worker processes.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::ch09_multiprocessing::{PRIMES_REFERENCES, RANGE_A, check_prime, check_primes};
-use crate::service::{RedisServer, Unavailable};
-use crate::worker::{Pool, Role, Task};
 use crate::{Outcome, Run, Workload, expect_eq};
 
 use super::queue::{Delivery, JobQueue, MemoryQueue, NumberMessage, PrimeMessage, Route, Routed};
-use super::redis_queue::RedisQueue;
-
-/// Set to a `redis://` URL, the Redis variants use that server (on another host, say) rather
-/// than a private `redis-server`.
-pub const REDIS_URL_VARIABLE: &str = "HIPERF_REDIS_URL";
+use super::redis_jobs::{Broker, RedisJob};
 
 /// Messages the producer publishes per round trip.
 const PUBLISH_BATCH: usize = 100;
 /// How long a read waits for a new message before the worker looks for abandoned ones.
 const READ_BLOCK: Duration = Duration::from_millis(20);
 /// A worker that runs longer than this gives up with an error: runs stay bounded in time.
-const WORKER_DEADLINE: Duration = Duration::from_secs(120);
+pub(super) const WORKER_DEADLINE: Duration = Duration::from_secs(120);
 
 /// How a worker acknowledges.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,201 +262,6 @@ pub fn run_in_process(
     Ok((queue, start.elapsed(), endings))
 }
 
-/// Where the Redis variants run: a private server, or the one `HIPERF_REDIS_URL` names.
-#[derive(Debug)]
-pub enum Broker {
-    /// Started for this run, stopped when dropped.
-    Private(RedisServer),
-    /// A server this run does not own.
-    External(String),
-}
-
-impl Broker {
-    /// The server `HIPERF_REDIS_URL` names, else a private `redis-server`.
-    ///
-    /// # Errors
-    ///
-    /// [`Unavailable::NotInstalled`] when there is neither.
-    pub fn start() -> Result<Broker, Unavailable> {
-        match std::env::var(REDIS_URL_VARIABLE) {
-            Ok(url) if !url.is_empty() => Ok(Broker::External(url)),
-            _ => RedisServer::start().map(Broker::Private),
-        }
-    }
-
-    /// The server's URL, for the workers.
-    pub fn url(&self) -> String {
-        match self {
-            Broker::Private(server) => server.url(),
-            Broker::External(url) => url.clone(),
-        }
-    }
-
-    /// Adds the private server's log to a failure.
-    pub fn explain(&self, message: String) -> String {
-        match self {
-            Broker::Private(server) => server.explain(message),
-            Broker::External(url) => format!("{message} (the server at {url})"),
-        }
-    }
-}
-
-/// A run over Redis.
-#[derive(Debug)]
-pub struct RedisRun {
-    /// From the first message published to the last worker done.
-    pub elapsed: Duration,
-    /// The checked streams.
-    pub routing: Routing,
-    /// The surviving workers' tallies.
-    pub tallies: Vec<Tally>,
-    /// Messages the killed worker held when it was killed (0 if none was killed).
-    pub killed_holding: usize,
-    /// Messages the killed worker routed before it stopped.
-    pub killed_routed: usize,
-}
-
-const WORKER_ROLE: &str = "ch10/primes-worker";
-
-/// A unique key prefix for a run, so that runs sharing a server never meet.
-fn namespace() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("hiperf:ch10:{}:{nanos}:", std::process::id())
-}
-
-/// `workers` worker processes over Redis at `url`; with `kill_one`, worker 0 stops after 100
-/// messages holding its next read, and is killed (`SIGKILL`) while the others run: they claim
-/// what it held once idle for 200 ms. The streams are checked before returning.
-pub fn run_redis(
-    url: &str,
-    range: (u64, u64),
-    workers: usize,
-    options: WorkerOptions,
-    kill_one: bool,
-) -> Result<RedisRun, String> {
-    let namespace = namespace();
-    let mut queue = RedisQueue::create(url, &namespace)?;
-    let options = if kill_one {
-        WorkerOptions {
-            claim_idle: Duration::from_millis(200),
-            ..options
-        }
-    } else {
-        options
-    };
-    let arguments = |stall_after: Option<usize>| {
-        vec![
-            url.to_string(),
-            namespace.clone(),
-            options.batch.to_string(),
-            match options.ack {
-                Ack::EachMessage => "each-message",
-                Ack::EachBatch => "each-batch",
-            }
-            .to_string(),
-            options.claim_idle.as_millis().to_string(),
-            stall_after.map_or("never".to_string(), |n| n.to_string()),
-        ]
-    };
-    let mut pool = Pool::spawn(WORKER_ROLE, workers, &arguments(None))?;
-    let mut doomed = if kill_one {
-        Some(Pool::spawn(WORKER_ROLE, 1, &arguments(Some(100)))?)
-    } else {
-        None
-    };
-    let start = Instant::now();
-    produce(&mut queue, range)?;
-    let mut killed_holding = 0;
-    let mut killed_routed = 0;
-    if let Some(doomed) = &mut doomed {
-        let worker = &mut doomed.workers_mut()[0];
-        let line = worker.read_line().map_err(|e| e.to_string())?;
-        let stalled = line
-            .as_deref()
-            .and_then(|l| l.strip_prefix("stalled "))
-            .and_then(|l| l.split_once(' '))
-            .and_then(|(holding, routed)| Some((holding.parse().ok()?, routed.parse().ok()?)));
-        let Some((holding, routed)) = stalled else {
-            return Err(format!(
-                "the worker to kill answered {line:?} instead of stalling: {}",
-                worker.log()
-            ));
-        };
-        killed_holding = holding;
-        killed_routed = routed;
-        worker
-            .kill()
-            .map_err(|e| format!("cannot kill a worker: {e}"))?;
-    }
-    let mut tallies = Vec::new();
-    for worker in pool.workers_mut() {
-        let line = worker.read_line().map_err(|e| e.to_string())?;
-        let tally = line
-            .as_deref()
-            .and_then(|l| l.strip_prefix("done "))
-            .and_then(|l| l.split_once(' '))
-            .and_then(|(routed, claimed)| {
-                Some(Tally {
-                    routed: routed.parse().ok()?,
-                    claimed: claimed.parse().ok()?,
-                })
-            })
-            .ok_or_else(|| format!("a worker answered {line:?}: {}", worker.log().trim()))?;
-        tallies.push(tally);
-    }
-    let elapsed = start.elapsed();
-    pool.finish()?;
-    if let Some(doomed) = doomed {
-        doomed.finish()?;
-    }
-    let routing = check_routing(&mut queue, range)?;
-    Ok(RedisRun {
-        elapsed,
-        routing,
-        tallies,
-        killed_holding,
-        killed_routed,
-    })
-}
-
-/// The worker process: `URL NAMESPACE BATCH ACK CLAIM_IDLE_MS STALL_AFTER`. Prints `done
-/// ROUTED CLAIMED` at the end, or `stalled HOLDING ROUTED` and then waits to be killed.
-fn primes_worker(task: &Task) -> Result<(), String> {
-    let mut queue = RedisQueue::connect(task.arg(0)?, task.arg(1)?)?;
-    let options = WorkerOptions {
-        batch: task.parsed(2)?,
-        ack: match task.arg(3)? {
-            "each-message" => Ack::EachMessage,
-            "each-batch" => Ack::EachBatch,
-            other => return Err(format!("unknown acknowledgement `{other}`")),
-        },
-        claim_idle: Duration::from_millis(task.parsed(4)?),
-        stall_after: match task.arg(5)? {
-            "never" => None,
-            _ => Some(task.parsed(5)?),
-        },
-    };
-    let consumer = format!("worker-{}-{}", task.index, std::process::id());
-    let mut output = std::io::stdout().lock();
-    match work(&mut queue, &consumer, options)? {
-        Ending::Done(tally) => writeln!(output, "done {} {}", tally.routed, tally.claimed)
-            .and_then(|()| output.flush())
-            .map_err(|e| e.to_string()),
-        Ending::Stalled { tally, holding } => {
-            writeln!(output, "stalled {holding} {}", tally.routed)
-                .and_then(|()| output.flush())
-                .map_err(|e| e.to_string())?;
-            // Held until the parent kills it; a parent that never does is gone.
-            std::thread::sleep(Duration::from_secs(60));
-            Err("stalled and never killed".to_string())
-        }
-    }
-}
-
-inventory::submit! { Role { name: WORKER_ROLE, run: primes_worker } }
-
 /// Messages per second.
 fn rate(messages: usize, elapsed: Duration) -> f64 {
     messages as f64 / elapsed.as_secs_f64()
@@ -512,8 +310,9 @@ fn run_redis_variant(
         Err(error) => return crate::ch09_multiprocessing::unavailable(run, error),
     };
     let workers = crate::ch09_multiprocessing::parallelism().max(2);
-    let outcome = run.time(|| run_redis(&broker.url(), JOB_RANGE, workers, options, kill_one));
-    let outcome = outcome.map_err(|message| broker.explain(message))?;
+    let outcome = RedisJob::start(&broker.url(), JOB_RANGE, workers, options, kill_one)
+        .and_then(|mut job| run.time(|| job.run()).and_then(|_| job.finish()))
+        .map_err(|message| broker.explain(message))?;
     let routed: usize = outcome.tallies.iter().map(|t| t.routed).sum();
     let claimed: usize = outcome.tallies.iter().map(|t| t.claimed).sum();
     if kill_one {

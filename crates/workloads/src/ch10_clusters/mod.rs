@@ -22,9 +22,11 @@
 mod cluster_pi;
 mod job_queue;
 mod queue;
+mod redis_jobs;
 mod redis_queue;
 
 pub use cluster_pi::*;
 pub use job_queue::*;
 pub use queue::*;
+pub use redis_jobs::*;
 pub use redis_queue::*;
