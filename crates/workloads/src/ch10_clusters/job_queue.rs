@@ -16,6 +16,8 @@ use super::redis_jobs::{Broker, RedisJob};
 const PUBLISH_BATCH: usize = 100;
 /// How long a read waits for a new message before the worker looks for abandoned ones.
 const READ_BLOCK: Duration = Duration::from_millis(20);
+/// How long a worker with nothing to do waits before it looks again, once the queue is closed.
+const IDLE_PAUSE: Duration = Duration::from_millis(1);
 /// A worker that runs longer than this gives up with an error: runs stay bounded in time.
 pub(super) const WORKER_DEADLINE: Duration = Duration::from_secs(120);
 
@@ -129,6 +131,7 @@ pub fn work(
 ) -> Result<Ending, String> {
     let deadline = Instant::now() + WORKER_DEADLINE;
     let mut tally = Tally::default();
+    let mut closed = false;
     loop {
         if Instant::now() > deadline {
             return Err(format!(
@@ -136,21 +139,32 @@ pub fn work(
                 queue.pending()?
             ));
         }
-        let mut batch = queue.read(consumer, options.batch, Some(READ_BLOCK))?;
+        let mut batch = queue.read(consumer, options.batch, None)?;
+        if batch.is_empty() && !closed {
+            // PERF: blocking reads only while the producer may publish more: Redis ends a
+            // blocked read's timeout at its next tick (100 ms at its default `hz`), so a
+            // read blocked when the queue closes would hold the worker that long.
+            closed = queue.is_closed()?;
+            if closed {
+                continue; // read again, now that nothing new can arrive
+            }
+            batch = queue.read(consumer, options.batch, Some(READ_BLOCK))?;
+        }
         if batch.is_empty() {
-            // Closed before the reads below: then no message can arrive after them.
-            let closed = queue.is_closed()?;
             batch = queue.claim(consumer, options.claim_idle, options.batch)?;
             tally.claimed += batch.len();
-            if batch.is_empty() && closed {
-                batch = queue.read(consumer, options.batch, None)?;
-                if batch.is_empty() && queue.pending()? == 0 {
+        }
+        if batch.is_empty() {
+            if closed {
+                if queue.pending()? == 0 {
+                    // Closed before that read, which found nothing new: the work is done.
                     return Ok(Ending::Done(tally));
                 }
+                // Other workers hold messages: they acknowledge them, or go idle and are
+                // claimed.
+                std::thread::sleep(IDLE_PAUSE);
             }
-            if batch.is_empty() {
-                continue;
-            }
+            continue;
         }
         if options
             .stall_after
