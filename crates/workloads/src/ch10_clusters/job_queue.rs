@@ -3,6 +3,10 @@
 //! `{"number": n, "prime": bool}` to `prime` or `non_prime`, acknowledging each message. The
 //! same [`produce`] and [`work`] run over the in-process [`MemoryQueue`] with worker threads
 //! and over Redis Streams with worker processes.
+//!
+//! The book's worker retries a failed publish with the wrong arguments (a latent bug); here a
+//! failed acknowledge-and-route step ends the worker with its error, and the message stays
+//! pending until another worker claims it.
 
 use std::time::{Duration, Instant};
 
