@@ -28,10 +28,26 @@ impl Broker {
     ///
     /// # Errors
     ///
-    /// [`Unavailable::NotInstalled`] when there is neither.
+    /// [`Unavailable::NotInstalled`] when there is neither;
+    /// [`Unavailable::Failed`] when the variable holds something else than a Redis URL.
     pub fn start() -> Result<Broker, Unavailable> {
-        match std::env::var(REDIS_URL_VARIABLE) {
-            Ok(url) if !url.is_empty() => Ok(Broker::External(url)),
+        Broker::start_with(std::env::var(REDIS_URL_VARIABLE).ok())
+    }
+
+    /// The server at `url` if it is given and not empty, else a private `redis-server`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Broker::start`].
+    pub fn start_with(url: Option<String>) -> Result<Broker, Unavailable> {
+        match url {
+            Some(url) if !url.is_empty() => match redis::Client::open(url.as_str()) {
+                Ok(_) => Ok(Broker::External(url)),
+                Err(error) => Err(Unavailable::Failed(format!(
+                    "{REDIS_URL_VARIABLE}=`{url}` is not a Redis URL ({error}); expected \
+                     redis://HOST:PORT/ or redis+unix:///PATH"
+                ))),
+            },
             _ => RedisServer::start().map(Broker::Private),
         }
     }
@@ -276,3 +292,29 @@ fn primes_worker(task: &Task) -> Result<(), String> {
 }
 
 inventory::submit! { Role { name: WORKER_ROLE, run: primes_worker } }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_in_the_variable_is_used_and_a_bad_one_is_named() {
+        let url = "redis://queue-host:6379/".to_string();
+        match Broker::start_with(Some(url.clone())) {
+            Ok(Broker::External(chosen)) => assert_eq!(chosen, url),
+            other => panic!("{other:?}"),
+        }
+        let Err(Unavailable::Failed(message)) = Broker::start_with(Some("queue-host:6379".into()))
+        else {
+            panic!("a bad URL is accepted");
+        };
+        assert!(
+            message.contains("HIPERF_REDIS_URL=`queue-host:6379`"),
+            "{message}"
+        );
+        match Broker::start_with(Some(String::new())) {
+            Ok(Broker::Private(_)) | Err(Unavailable::NotInstalled(_)) => {}
+            other => panic!("an empty variable should start a private server: {other:?}"),
+        }
+    }
+}
