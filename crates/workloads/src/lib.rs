@@ -1,4 +1,4 @@
-//! The workloads of *High Performance Python* (Gorelick & Ozsvald, 2nd ed.), chapters 2 to 9 and 11,
+//! The workloads of *High Performance Python* (Gorelick & Ozsvald, 2nd ed.), chapters 2 to 11,
 //! ported to Rust: the naive line-for-line port of each program (annotated with
 //! `#[hiperf::profile]` / `#[hiperf::memit]`) and an optimized ladder, every variant checked
 //! against the book's values. Each registers itself as a [`Workload`] through `inventory`;
@@ -20,6 +20,7 @@ pub mod ch06_matrix;
 pub mod ch07_compiling;
 pub mod ch08_concurrency;
 pub mod ch09_multiprocessing;
+pub mod ch10_clusters;
 pub mod ch11_less_ram;
 pub mod service;
 pub mod worker;

@@ -229,6 +229,7 @@ pub struct Worker {
     log: PathBuf,
     profile: PathBuf,
     label: String,
+    killed: bool,
 }
 
 impl Worker {
@@ -279,6 +280,19 @@ impl Worker {
         self.child.id()
     }
 
+    /// Kills the process (`SIGKILL`, a worker that dies mid-run) and waits for it. A killed
+    /// worker leaves no profile, and [`Pool::finish`] does not count it as failed.
+    ///
+    /// # Errors
+    ///
+    /// When the process cannot be signalled or waited for.
+    pub fn kill(&mut self) -> std::io::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        self.killed = true;
+        Ok(())
+    }
+
     /// What the worker wrote to its standard error so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -287,6 +301,9 @@ impl Worker {
     /// Closes its input, waits for it, and absorbs its profile into this process's.
     fn finish(&mut self) -> Result<(), String> {
         self.close_input();
+        if self.killed {
+            return Ok(());
+        }
         let status = self
             .child
             .wait()
@@ -367,6 +384,7 @@ impl Pool {
                 log,
                 profile,
                 label,
+                killed: false,
             });
         }
         Ok(Pool { workers, directory })

@@ -9,7 +9,7 @@ use hiperf_workloads::{Run, Size, workloads};
 fn every_registered_variant_passes_its_check_at_quick_size() {
     let all = workloads();
     let chapters: BTreeSet<u8> = all.iter().map(|w| w.chapter).collect();
-    for chapter in (2..=9).chain([11]) {
+    for chapter in 2..=11 {
         assert!(
             chapters.contains(&chapter),
             "chapter {chapter} is registered"

@@ -38,7 +38,7 @@ pub const BOOK_WORKERS: usize = 4;
 
 /// A workload's result when a service it needs is missing: skipped with the install command,
 /// or failed when it is installed but broken.
-fn unavailable(
+pub(crate) fn unavailable(
     run: &mut crate::Run,
     error: crate::service::Unavailable,
 ) -> Result<crate::Outcome, String> {
