@@ -53,7 +53,7 @@ go tool pprof -top -lines -sample_index=hits -nodefraction=0 -edgefraction=0 "$p
 awk '
   seen && $1 ~ /^[0-9]+$/ && $1 > 0 { print $NF, $1 }
   $1 == "flat" && $2 == "flat%" { seen = 1 }
-' "$work/top.txt" | head -n "$top_count" >"$work/pprof-top.txt"
+' "$work/top.txt" | sed -n "1,${top_count}p" >"$work/pprof-top.txt"
 
 # The text report's time tables: after "File: F", a row "LINE HITS TIME PER_HIT %TIME ...".
 # Memory tables (after "Line #  Mem usage") are skipped.
@@ -90,7 +90,7 @@ if [ "$failed" -ne 0 ]; then
   exit 1
 fi
 echo "check-pprof: go tool pprof's top $top_rows lines by hits match report.txt:"
-sed -n '/flat%/,$p' "$work/top.txt" | head -n "$((top_rows + 1))"
+sed -n '/flat%/,$p' "$work/top.txt" | sed -n "1,$((top_rows + 1))p"
 if [ "$report_status" -ne 0 ]; then
   echo "check-pprof: \`cargo xtask report --quick\` exited with $report_status (see above)" >&2
   exit "$report_status"
