@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -33,26 +32,6 @@ fn spin(duration: Duration) {
     while start.elapsed() < duration {
         std::hint::spin_loop();
     }
-}
-
-/// The paths by function names, outermost first.
-fn named_paths(profile: &Profile) -> HashMap<Vec<&str>, &hiperf_runtime::graph::CallPath> {
-    profile
-        .paths
-        .iter()
-        .enumerate()
-        .map(|(index, path)| {
-            let mut names = Vec::new();
-            let mut at = Some(index as u32);
-            while let Some(position) = at {
-                let step = &profile.paths[position as usize];
-                names.push(profile.functions[step.function as usize].name.as_str());
-                at = step.parent;
-            }
-            names.reverse();
-            (names, path)
-        })
-        .collect()
 }
 
 fn function<'a>(profile: &'a Profile, name: &str) -> &'a hiperf_runtime::snapshot::FunctionProfile {
@@ -86,7 +65,7 @@ fn async_recursion_is_counted_like_sync_recursion() {
         return;
     }
     let profile = hiperf_runtime::snapshot::take(Default::default());
-    let paths = named_paths(&profile);
+    let paths = common::named_paths(&profile);
     for name in ["depth", "sync_depth"] {
         let figures = function(&profile, name);
         assert_eq!((figures.calls, figures.primitive_calls), (5, 1), "{name}");
@@ -147,7 +126,7 @@ fn async_and_sync_calls_interleave_in_one_call_tree() {
         return;
     }
     let profile = hiperf_runtime::snapshot::take(Default::default());
-    let paths = named_paths(&profile);
+    let paths = common::named_paths(&profile);
     let chain = ["runs_the_future", "awaits_calls_leaf", "calls_leaf", "leaf"];
     for length in 1..=chain.len() {
         let path = paths
@@ -293,7 +272,7 @@ fn a_cancelled_call_counts_once_on_its_path() {
     let profile = hiperf_runtime::snapshot::take(Default::default());
     let figures = function(&profile, "cancelled");
     assert_eq!((figures.calls, figures.primitive_calls), (2, 2));
-    let paths = named_paths(&profile);
+    let paths = common::named_paths(&profile);
     assert_eq!(
         paths[&vec!["polls_once_then_hands_over", "cancelled"]].calls,
         2,

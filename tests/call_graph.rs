@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use hiperf_runtime::graph::{CallPath, edges};
+use hiperf_runtime::graph::edges;
 
 #[hiperf::profile]
 fn leaf() -> u32 {
@@ -37,26 +37,6 @@ fn countdown(n: u32) -> u32 {
     1 + countdown(n - 1)
 }
 
-/// Each path as the names of its functions, outermost first, with its calls.
-fn named_paths(profile: &hiperf_runtime::snapshot::Profile) -> HashMap<Vec<String>, &CallPath> {
-    profile
-        .paths
-        .iter()
-        .enumerate()
-        .map(|(index, path)| {
-            let mut names = Vec::new();
-            let mut at = Some(index as u32);
-            while let Some(position) = at {
-                let step = &profile.paths[position as usize];
-                names.push(profile.functions[step.function as usize].name.clone());
-                at = step.parent;
-            }
-            names.reverse();
-            (names, path)
-        })
-        .collect()
-}
-
 #[test]
 fn paths_edges_and_recursion_match_the_program() {
     let _exclusive = common::exclusive();
@@ -73,11 +53,8 @@ fn paths_edges_and_recursion_match_the_program() {
         .enumerate()
         .map(|(i, f)| (f.name.as_str(), i as u32))
         .collect();
-    let paths = named_paths(&profile);
-    let calls = |names: &[&str]| {
-        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        paths.get(&names).map_or(0, |p| p.calls)
-    };
+    let paths = common::named_paths(&profile);
+    let calls = |names: &[&str]| paths.get(names).map_or(0, |p| p.calls);
     assert_eq!(calls(&["root"]), 2);
     assert_eq!(calls(&["root", "branch"]), 4);
     assert_eq!(calls(&["root", "branch", "leaf"]), 10);
@@ -265,11 +242,8 @@ fn a_memit_function_between_profiled_ones_keeps_its_subtree() {
         return;
     }
     let profile = hiperf_runtime::snapshot::take(Default::default());
-    let paths = named_paths(&profile);
-    let path = |names: &[&str]| {
-        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        paths[&names]
-    };
+    let paths = common::named_paths(&profile);
+    let path = |names: &[&str]| paths[names];
     let whole = path(&["chain_outer"]);
     let middle = path(&["chain_outer", "chain_middle"]);
     let inner = path(&["chain_outer", "chain_middle", "chain_inner"]);

@@ -2,7 +2,10 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-use hiperf_runtime::snapshot::{FunctionProfile, LineProfile, SnapshotOptions};
+use std::collections::HashMap;
+
+use hiperf_runtime::graph::CallPath;
+use hiperf_runtime::snapshot::{FunctionProfile, LineProfile, Profile, SnapshotOptions};
 
 /// The profile of the annotated function `name` (panics if it is not registered).
 pub fn function(name: &str) -> FunctionProfile {
@@ -68,4 +71,23 @@ pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Each call path of `profile` by the names of its functions, outermost first.
+pub fn named_paths(profile: &Profile) -> HashMap<Vec<&str>, &CallPath> {
+    let mut by_names = HashMap::new();
+    hiperf_runtime::graph::walk(&profile.paths, |index, ancestors| {
+        let names = ancestors
+            .iter()
+            .map(|&a| a as usize)
+            .chain([index])
+            .map(|at| {
+                profile.functions[profile.paths[at].function as usize]
+                    .name
+                    .as_str()
+            })
+            .collect();
+        by_names.insert(names, &profile.paths[index]);
+    });
+    by_names
 }

@@ -55,7 +55,6 @@ struct Merged {
     calls: u64,
     total: u64,
     self_ticks: u64,
-    children: Vec<u32>,
 }
 
 /// Every call path of every thread, merged by path, depth first (children by function):
@@ -68,7 +67,6 @@ pub(crate) fn paths(sites: &[&'static Site], calibration: &Calibration) -> Vec<C
         .collect();
     let mut merged: Vec<Merged> = Vec::new();
     let mut by_key: HashMap<(Option<u32>, u32), u32> = HashMap::new();
-    let mut roots: Vec<u32> = Vec::new();
     for tree in calls::trees() {
         let len = tree.len();
         // Each node's merged path; parents come before their children in a tree.
@@ -96,17 +94,12 @@ pub(crate) fn paths(sites: &[&'static Site], calibration: &Calibration) -> Vec<C
                 continue;
             }
             let position = *by_key.entry((parent, function)).or_insert_with(|| {
-                let position = merged.len() as u32;
                 merged.push(Merged {
                     parent,
                     function,
                     ..Merged::default()
                 });
-                match parent {
-                    Some(parent) => merged[parent as usize].children.push(position),
-                    None => roots.push(position),
-                }
-                position
+                (merged.len() - 1) as u32
             });
             let path = &mut merged[position as usize];
             path.calls += calls;
@@ -116,31 +109,52 @@ pub(crate) fn paths(sites: &[&'static Site], calibration: &Calibration) -> Vec<C
         }
     }
     drop(by_key);
-    // Depth first, children by function, without recursion (paths may be 10^6 deep).
-    let by_function = |merged: &[Merged], list: &mut Vec<u32>| {
-        list.sort_by_key(|&child| std::cmp::Reverse(merged[child as usize].function));
-    };
-    let mut order: Vec<u32> = Vec::with_capacity(merged.len());
-    let mut new_index = vec![0u32; merged.len()];
-    let mut pending = roots;
-    by_function(&merged, &mut pending);
-    while let Some(position) = pending.pop() {
-        new_index[position as usize] = order.len() as u32;
-        order.push(position);
-        let mut children = std::mem::take(&mut merged[position as usize].children);
-        by_function(&merged, &mut children);
-        pending.extend(children);
-    }
-    order
-        .iter()
-        .map(|&position| {
-            let path = &merged[position as usize];
-            CallPath {
-                parent: path.parent.map(|parent| new_index[parent as usize]),
+    // Each path was created after its parent: list them depth first.
+    depth_first(
+        merged
+            .iter()
+            .map(|path| CallPath {
+                parent: path.parent,
                 function: path.function,
                 calls: path.calls,
                 total_ns: calibration.to_ns(path.total),
                 self_ns: calibration.to_ns(path.self_ticks),
+            })
+            .collect(),
+    )
+}
+
+/// `paths` (each after its parent) listed depth first, children by function, as a snapshot
+/// lists them; without recursion, since paths may be 10^6 deep.
+pub(crate) fn depth_first(paths: Vec<CallPath>) -> Vec<CallPath> {
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); paths.len()];
+    let mut pending: Vec<u32> = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        match path.parent {
+            Some(parent) => children[parent as usize].push(i as u32),
+            None => pending.push(i as u32),
+        }
+    }
+    let by_function = |list: &mut Vec<u32>| {
+        list.sort_by_key(|&child| std::cmp::Reverse(paths[child as usize].function));
+    };
+    by_function(&mut pending);
+    let mut new_index = vec![0u32; paths.len()];
+    let mut order: Vec<u32> = Vec::with_capacity(paths.len());
+    while let Some(position) = pending.pop() {
+        new_index[position as usize] = order.len() as u32;
+        order.push(position);
+        let mut list = std::mem::take(&mut children[position as usize]);
+        by_function(&mut list);
+        pending.extend(list);
+    }
+    order
+        .iter()
+        .map(|&position| {
+            let path = &paths[position as usize];
+            CallPath {
+                parent: path.parent.map(|parent| new_index[parent as usize]),
+                ..*path
             }
         })
         .collect()

@@ -102,43 +102,7 @@ pub fn merge_into(into: &mut Profile, other: &Profile) {
         existing.self_ns += path.self_ns;
         landed.push(Some(target));
     }
-    into.paths = depth_first(std::mem::take(&mut into.paths));
-}
-
-/// `paths` (each after its parent) listed depth first, children by function, as a snapshot
-/// lists them; without recursion, since paths may be 10^6 deep.
-fn depth_first(paths: Vec<CallPath>) -> Vec<CallPath> {
-    let mut children: Vec<Vec<u32>> = vec![Vec::new(); paths.len()];
-    let mut pending: Vec<u32> = Vec::new();
-    for (i, path) in paths.iter().enumerate() {
-        match path.parent {
-            Some(parent) => children[parent as usize].push(i as u32),
-            None => pending.push(i as u32),
-        }
-    }
-    let by_function = |list: &mut Vec<u32>| {
-        list.sort_by_key(|&child| std::cmp::Reverse(paths[child as usize].function));
-    };
-    by_function(&mut pending);
-    let mut new_index = vec![0u32; paths.len()];
-    let mut order: Vec<u32> = Vec::with_capacity(paths.len());
-    while let Some(position) = pending.pop() {
-        new_index[position as usize] = order.len() as u32;
-        order.push(position);
-        let mut list = std::mem::take(&mut children[position as usize]);
-        by_function(&mut list);
-        pending.extend(list);
-    }
-    order
-        .iter()
-        .map(|&position| {
-            let path = &paths[position as usize];
-            CallPath {
-                parent: path.parent.map(|parent| new_index[parent as usize]),
-                ..*path
-            }
-        })
-        .collect()
+    into.paths = crate::graph::depth_first(std::mem::take(&mut into.paths));
 }
 
 /// The merge of `profiles`, the first one's clock and order first; `None`'s profile is empty.

@@ -137,6 +137,23 @@ impl RedisServer {
         }
     }
 
+    /// For tests: a started server, or `None` with the reason printed when `redis-server` is
+    /// not installed (the test then skips its Redis part).
+    ///
+    /// # Panics
+    ///
+    /// When `redis-server` is installed but does not start: that is a failure, not a skip.
+    pub fn start_or_skip() -> Option<RedisServer> {
+        match RedisServer::start() {
+            Ok(server) => Some(server),
+            Err(Unavailable::NotInstalled(hint)) => {
+                eprintln!("skipped the Redis part: {hint}");
+                None
+            }
+            Err(error) => panic!("redis-server is installed but did not start: {error}"),
+        }
+    }
+
     /// The server's address for `redis::Client::open` and for worker processes.
     pub fn url(&self) -> String {
         format!("redis+unix://{}", self.socket.display())
@@ -203,13 +220,8 @@ mod tests {
 
     #[test]
     fn a_started_server_answers_and_stops_with_its_guard() {
-        let server = match RedisServer::start() {
-            Ok(server) => server,
-            Err(Unavailable::NotInstalled(hint)) => {
-                eprintln!("skipped: {hint}");
-                return;
-            }
-            Err(error) => panic!("{error}"),
+        let Some(server) = RedisServer::start_or_skip() else {
+            return;
         };
         let mut connection = server.connect().unwrap();
         let count: i64 = redis::cmd("INCR").arg("n").query(&mut connection).unwrap();

@@ -8,23 +8,12 @@
 use std::collections::BTreeSet;
 
 use hiperf_workloads::ch09_multiprocessing::*;
-use hiperf_workloads::service::{RedisServer, Unavailable};
-use hiperf_workloads::{Run, Size, workloads};
+use hiperf_workloads::service::RedisServer;
+use hiperf_workloads::{Size, workloads};
 
-/// A server, or `None` with the reason printed.
-fn redis() -> Option<RedisServer> {
-    match RedisServer::start() {
-        Ok(server) => Some(server),
-        Err(Unavailable::NotInstalled(hint)) => {
-            eprintln!("skipped the Redis part: {hint}");
-            None
-        }
-        Err(error) => panic!("redis-server is installed but did not start: {error}"),
-    }
-}
-
+/// Every variant's check at quick size is run by `registry.rs`.
 #[test]
-fn every_chapter_9_variant_passes_at_quick_size() {
+fn chapter_9_has_the_books_five_ladders() {
     let ladders: BTreeSet<&str> = workloads()
         .into_iter()
         .filter(|w| w.chapter == 9)
@@ -41,26 +30,6 @@ fn every_chapter_9_variant_passes_at_quick_size() {
         ]
         .into()
     );
-    let redis_installed = redis().is_some();
-    for workload in workloads().into_iter().filter(|w| w.chapter == 9) {
-        let mut run = Run::new(Size::Quick);
-        match (workload.run)(&mut run) {
-            Ok(outcome) => {
-                assert!(run.elapsed().is_some(), "{}: not timed", workload.id());
-                eprintln!("{}: {}", workload.id(), outcome.result);
-            }
-            Err(message) => match run.skipped() {
-                Some(reason) if !redis_installed && workload.variant.starts_with("redis") => {
-                    assert!(
-                        reason.contains("apt-get install -y redis-server"),
-                        "{reason}"
-                    );
-                    eprintln!("{}: skipped: {reason}", workload.id());
-                }
-                _ => panic!("{}: {message}", workload.id()),
-            },
-        }
-    }
 }
 
 #[test]
@@ -110,7 +79,9 @@ fn locked_file_counter_reaches_4000_and_the_unlocked_one_at_most_4000() {
 
 #[test]
 fn redis_incr_from_4_processes_reaches_4000() {
-    let Some(server) = redis() else { return };
+    let Some(server) = RedisServer::start_or_skip() else {
+        return;
+    };
     assert_eq!(redis_counter(&server, 4), Ok(i64::from(EXPECTED_COUNT)));
 }
 

@@ -10,23 +10,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use hiperf_workloads::ch10_clusters::*;
-use hiperf_workloads::service::{RedisServer, Unavailable};
-use hiperf_workloads::{Run, Size, workloads};
+use hiperf_workloads::service::RedisServer;
+use hiperf_workloads::{Size, workloads};
 
-/// A server, or `None` with the reason printed.
-fn redis() -> Option<RedisServer> {
-    match RedisServer::start() {
-        Ok(server) => Some(server),
-        Err(Unavailable::NotInstalled(hint)) => {
-            eprintln!("skipped the Redis part: {hint}");
-            None
-        }
-        Err(error) => panic!("redis-server is installed but did not start: {error}"),
-    }
-}
-
+/// Every variant's check at quick size is run by `registry.rs`.
 #[test]
-fn every_chapter_10_variant_passes_at_quick_size() {
+fn chapter_10_has_its_five_variants() {
     let ids: BTreeSet<String> = workloads()
         .into_iter()
         .filter(|w| w.chapter == 10)
@@ -44,41 +33,13 @@ fn every_chapter_10_variant_passes_at_quick_size() {
         .map(String::from)
         .into()
     );
-    let redis_installed = redis().is_some();
-    for workload in workloads().into_iter().filter(|w| w.chapter == 10) {
-        let mut run = Run::new(Size::Quick);
-        match (workload.run)(&mut run) {
-            Ok(outcome) => {
-                assert!(run.elapsed().is_some(), "{}: not timed", workload.id());
-                if workload.name == "job-queue" {
-                    assert!(
-                        outcome
-                            .result
-                            .starts_with("prime 551, non_prime 9449, 0 pending"),
-                        "{}: {}",
-                        workload.id(),
-                        outcome.result
-                    );
-                }
-                eprintln!("{}: {}", workload.id(), outcome.result);
-            }
-            Err(message) => match run.skipped() {
-                Some(reason) if !redis_installed && workload.variant.starts_with("redis") => {
-                    assert!(
-                        reason.contains("apt-get install -y redis-server"),
-                        "{reason}"
-                    );
-                    eprintln!("{}: skipped: {reason}", workload.id());
-                }
-                _ => panic!("{}: {message}", workload.id()),
-            },
-        }
-    }
 }
 
 #[test]
 fn a_worker_process_killed_mid_run_loses_nothing_and_counts_nothing_twice() {
-    let Some(server) = redis() else { return };
+    let Some(server) = RedisServer::start_or_skip() else {
+        return;
+    };
     let run = run_redis(
         &server.url(),
         JOB_RANGE,
@@ -157,13 +118,17 @@ fn contract(queue: &mut impl JobQueue) {
 #[test]
 fn the_in_process_queue_and_redis_streams_keep_one_contract() {
     contract(&mut MemoryQueue::new());
-    let Some(server) = redis() else { return };
+    let Some(server) = RedisServer::start_or_skip() else {
+        return;
+    };
     contract(&mut RedisQueue::create(&server.url(), "contract:").unwrap());
 }
 
 #[test]
 fn a_queue_on_a_shared_server_deletes_its_keys() {
-    let Some(server) = redis() else { return };
+    let Some(server) = RedisServer::start_or_skip() else {
+        return;
+    };
     let mut connection = server.connect().unwrap();
     {
         let mut queue = RedisQueue::create(&server.url(), "mine:").unwrap();

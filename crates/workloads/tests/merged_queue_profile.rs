@@ -6,7 +6,7 @@
 
 use hiperf_runtime::snapshot::{Profile, SnapshotOptions};
 use hiperf_workloads::ch10_clusters::{JOB_RANGE, WorkerOptions, run_in_process, run_redis};
-use hiperf_workloads::service::{RedisServer, Unavailable};
+use hiperf_workloads::service::RedisServer;
 
 fn check_prime_calls(profile: &Profile) -> u64 {
     profile
@@ -30,13 +30,8 @@ fn the_workers_calls_are_merged_one_per_message() {
     let after_threads = check_prime_calls(&hiperf_runtime::snapshot::take(options));
     assert_eq!(after_threads - before, messages, "worker threads");
 
-    let server = match RedisServer::start() {
-        Ok(server) => server,
-        Err(Unavailable::NotInstalled(hint)) => {
-            eprintln!("skipped the Redis part: {hint}");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(server) = RedisServer::start_or_skip() else {
+        return;
     };
     let run = run_redis(
         &server.url(),

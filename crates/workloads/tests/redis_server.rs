@@ -1,18 +1,7 @@
 //! The private `redis-server`: started on a Unix socket, stopped by its guard also when the
 //! code that holds it panics, and its log at hand when a check fails.
 
-use hiperf_workloads::service::{RedisServer, Unavailable};
-
-fn server() -> Option<RedisServer> {
-    match RedisServer::start() {
-        Ok(server) => Some(server),
-        Err(Unavailable::NotInstalled(hint)) => {
-            eprintln!("skipped: {hint}");
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
-}
+use hiperf_workloads::service::RedisServer;
 
 fn running(pid: &str) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z"))
@@ -20,7 +9,9 @@ fn running(pid: &str) -> bool {
 
 #[test]
 fn a_panic_while_the_server_is_held_stops_it() {
-    let Some(server) = server() else { return };
+    let Some(server) = RedisServer::start_or_skip() else {
+        return;
+    };
     let socket = server.socket().to_path_buf();
     let mut connection = server.connect().unwrap();
     let pid: String = redis::cmd("INFO")
@@ -43,7 +34,9 @@ fn a_panic_while_the_server_is_held_stops_it() {
 
 #[test]
 fn the_log_is_added_to_a_failed_checks_message() {
-    let Some(server) = server() else { return };
+    let Some(server) = RedisServer::start_or_skip() else {
+        return;
+    };
     let message = server.explain("count 3999, expected 4000".to_string());
     assert!(message.starts_with("count 3999"));
     assert!(message.contains("redis.log"), "{message}");
