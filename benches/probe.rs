@@ -1,8 +1,10 @@
 //! The probe's cost, with the same bodies bare and annotated, in one run.
 //!
 //! `cargo bench --bench probe --features enable` measures the overhead of `#[hiperf::profile]`
-//! per line hit and per call; without `enable` the annotated functions must time like the bare
-//! ones (the attribute returns the function untouched). `cargo xtask bench` runs both.
+//! per line hit and per call, in the exact mode and in the sampled mode (`sampled_*`: the
+//! same functions after `hiperf::set_mode(Sampled)`), beside one clock read; without `enable`
+//! the annotated functions must time like the bare ones (the attribute returns the function
+//! untouched). `cargo xtask bench` runs both.
 
 use std::hint::black_box;
 
@@ -67,6 +69,11 @@ fn per_line(c: &mut Criterion) {
     group.bench_function("profiled_loop_1000", |b| {
         b.iter(|| profiled_loop(black_box(LOOP_LENGTH)))
     });
+    group.bench_function("sampled_loop_1000", |b| {
+        hiperf::set_mode(hiperf::Mode::Sampled);
+        b.iter(|| profiled_loop(black_box(LOOP_LENGTH)));
+        hiperf::set_mode(hiperf::Mode::Exact);
+    });
     group.bench_function("memit_loop_1000", |b| {
         b.iter(|| memit_loop(black_box(LOOP_LENGTH)))
     });
@@ -86,6 +93,22 @@ fn per_call(c: &mut Criterion) {
     group.bench_function("profiled_call", |b| b.iter(|| profiled_call(black_box(7))));
     group.bench_function("bare_empty", |b| b.iter(bare_empty));
     group.bench_function("profiled_empty", |b| b.iter(profiled_empty));
+    group.bench_function("sampled_call", |b| {
+        hiperf::set_mode(hiperf::Mode::Sampled);
+        b.iter(|| profiled_call(black_box(7)));
+        hiperf::set_mode(hiperf::Mode::Exact);
+    });
+    group.bench_function("sampled_empty", |b| {
+        hiperf::set_mode(hiperf::Mode::Sampled);
+        b.iter(profiled_empty);
+        hiperf::set_mode(hiperf::Mode::Exact);
+    });
+    #[cfg(target_arch = "x86_64")]
+    group.bench_function("rdtsc", |b| {
+        // SAFETY: `rdtsc` exists on every x86-64 processor.
+        #[allow(unused_unsafe)]
+        b.iter(|| unsafe { core::arch::x86_64::_rdtsc() })
+    });
     group.finish();
 }
 

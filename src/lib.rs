@@ -33,7 +33,9 @@
 //! `HIPERF_FOLDED=PATH` (folded stacks), `HIPERF_TRACE=PATH` (Chrome trace),
 //! `HIPERF_PPROF=PATH` (gzipped pprof protobuf, for `go tool pprof`),
 //! `HIPERF_SORT=KEY` (the call table's order), `HIPERF_SUBTRACT_PROBE=1` (subtract the
-//! calibrated probe cost from line times).
+//! calibrated probe cost from line times), `HIPERF_MODE=exact|sampled` (the sampled mode
+//! counts hits and calls exactly and samples time: see [`set_mode`]),
+//! `HIPERF_SAMPLE_US=N` (its period, default 100).
 
 pub use hiperf_macros::{main, memit, profile, skip};
 
@@ -50,6 +52,8 @@ pub use hiperf_runtime::output as report_files;
 #[cfg(feature = "enable")]
 pub use hiperf_runtime::output::{ReportGuard, finish};
 #[cfg(feature = "enable")]
+pub use hiperf_runtime::sampler::{Mode, mode, set_mode};
+#[cfg(feature = "enable")]
 pub use hiperf_runtime::snapshot::{self, Profile, take};
 #[cfg(feature = "enable")]
 pub use hiperf_runtime::{calls, clock, graph, merge, report};
@@ -64,7 +68,10 @@ pub mod __private {
 #[cfg(not(feature = "enable"))]
 pub use off::snapshot::{Profile, take};
 #[cfg(not(feature = "enable"))]
-pub use off::{Alloc, Memit, ReportGuard, finish, measure_memory, report_at_exit, snapshot};
+pub use off::{
+    Alloc, Memit, Mode, ReportGuard, finish, measure_memory, mode, report_at_exit, set_mode,
+    snapshot,
+};
 
 /// Whether this build has profiling on (hiperf's `enable` feature).
 ///

@@ -49,6 +49,41 @@ pub fn report_at_exit(on: bool) {
     let _ = on;
 }
 
+/// How time is measured (with `enable` off, nothing is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every line and call reads the clock.
+    Exact,
+    /// Hits and calls are counted exactly; time comes from a sampler thread.
+    Sampled,
+}
+
+impl Mode {
+    /// The name used by `HIPERF_MODE` and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Exact => "exact",
+            Mode::Sampled => "sampled",
+        }
+    }
+}
+
+/// The mode in force; with `enable` off, always [`Mode::Exact`] (nothing is measured).
+pub fn mode() -> Mode {
+    Mode::Exact
+}
+
+/// Selects the mode; with `enable` off, does nothing.
+///
+/// # Examples
+///
+/// ```
+/// hiperf::set_mode(hiperf::Mode::Sampled);
+/// ```
+pub fn set_mode(mode: Mode) {
+    let _ = mode;
+}
+
 /// Snapshots of the profile; with `enable` off, always empty.
 pub mod snapshot {
     /// Options of a snapshot (with `enable` off, read and ignored).

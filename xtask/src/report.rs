@@ -42,6 +42,10 @@ pub struct Args {
     /// rules of hiperf-compare.toml; exits 1 when a rule is broken.
     #[arg(long, value_name = "BASE.json")]
     compare: Option<PathBuf>,
+    /// How the profiled run times lines: exact (a clock read per line) or sampled (hits and
+    /// calls exact, times from a sampler thread; `HIPERF_MODE`).
+    #[arg(long, value_name = "MODE", default_value = "exact", value_parser = ["exact", "sampled"])]
+    mode: String,
 }
 
 fn parse_sort(text: &str) -> Result<SortKey, String> {
@@ -71,7 +75,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     };
     let mut report = *timing;
     if let Some(runner) = &profiled_runner {
-        eprintln!("Profiling the workloads (one run each, line tables on)...");
+        eprintln!(
+            "Profiling the workloads (one run each, line tables on, {} mode)...",
+            args.mode
+        );
         let profiled_json = out.join("profiled.json");
         let outputs = ProfiledOutputs {
             trace: out.join("trace.json"),
@@ -215,6 +222,9 @@ fn run_runner(
     profiled: Option<&ProfiledOutputs>,
 ) -> Result<Outcome, String> {
     let mut command = Command::new(runner);
+    if profiled.is_some() {
+        command.env("HIPERF_MODE", &args.mode);
+    }
     command.args([
         "run",
         "--size",

@@ -86,6 +86,15 @@ pub const CALL_HIPERF: Case = case(
     "hiperf `#[profile]`",
     Role::Hiperf,
 );
+/// Per call: `#[hiperf::profile]` in the sampled mode (`HIPERF_MODE=sampled`): calls and
+/// hits counted, time sampled.
+pub const CALL_HIPERF_SAMPLED: Case = case(
+    PER_CALL,
+    "hiperf_profile_sampled",
+    "hiperf",
+    "hiperf `#[profile]`, sampled mode",
+    Role::Hiperf,
+);
 /// Per call: `#[hotpath::measure]` under a guard.
 ///
 /// The bench builds exactly one of [`CALL_HOTPATH`] and [`CALL_HOTPATH_ALLOC`]: hotpath's
@@ -184,6 +193,14 @@ pub const LINE_HIPERF: Case = case(
     "hiperf `#[profile]`, per line hit",
     Role::Hiperf,
 );
+/// Per line: the loop under `#[hiperf::profile]` in the sampled mode.
+pub const LINE_HIPERF_SAMPLED: Case = case(
+    PER_LINE,
+    "hiperf_profile_loop_sampled",
+    "hiperf",
+    "hiperf `#[profile]`, sampled mode, per line hit",
+    Role::Hiperf,
+);
 /// Per line: the loop under `#[hiperf::memit]`.
 pub const LINE_MEMIT: Case = Case {
     feature: Some("hiperf-memit"),
@@ -257,6 +274,7 @@ pub const ALLOC_HIPERF: Case = Case {
 pub const ALL: &[Case] = &[
     CALL_BARE,
     CALL_HIPERF,
+    CALL_HIPERF_SAMPLED,
     CALL_TRACY,
     CALL_COARSE,
     CALL_HOTPATH,
@@ -268,6 +286,7 @@ pub const ALL: &[Case] = &[
     CALL_TRACING_REGISTRY,
     LINE_BARE,
     LINE_HIPERF,
+    LINE_HIPERF_SAMPLED,
     LINE_MEMIT,
     LINE_RDTSC,
     LINE_INSTANT,

@@ -666,11 +666,13 @@ fn calls(function: &FunctionProfile) -> String {
 
 fn time_table(out: &mut String, function: &FunctionProfile) {
     let seconds = hiperf_runtime::report::seconds;
+    // Sampled times (the sampled mode) are estimates: marked `~`, with the samples behind
+    // each line.
+    let approx = if function.sampled { "~" } else { "" };
     let _ = writeln!(
         out,
-        "<p class=\"function-facts\">Total time {total} s; {calls} call{plural} in {threads} \
-         thread{thread_plural}; cumulative {cumulative} s, self {self_time} s, longest call \
-         {longest} s</p>",
+        "<p class=\"function-facts\">Total time {approx}{total} s; {calls} call{plural} in {threads} \
+         thread{thread_plural}; cumulative {approx}{cumulative} s, self {approx}{self_time} s{longest}</p>",
         total = seconds(function.total_ns),
         calls = calls(function),
         plural = if function.calls == 1 { "" } else { "s" },
@@ -678,14 +680,23 @@ fn time_table(out: &mut String, function: &FunctionProfile) {
         thread_plural = if function.threads == 1 { "" } else { "s" },
         cumulative = seconds(function.cumulative_ns),
         self_time = seconds(function.self_ns),
-        longest = seconds(function.max_call_ns),
+        longest = if function.sampled {
+            " (sampled: hits and calls exact, times from samples)".to_string()
+        } else {
+            format!(", longest call {} s", seconds(function.max_call_ns))
+        },
     );
+    let samples_header = if function.sampled {
+        "<th scope=\"col\" class=\"num\">Samples</th>"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
         "<table class=\"lines\">\n<caption>{} line by line (line_profiler's columns; time in \
          seconds, per hit in nanoseconds)</caption>\n<thead><tr><th scope=\"col\" class=\"num\">Line #</th>\
          <th scope=\"col\" class=\"num\">Hits</th><th scope=\"col\" class=\"num\">Time s</th><th scope=\"col\" class=\"num\">Per hit ns</th>\
-         <th scope=\"col\" class=\"num\">% Time</th><th scope=\"col\">Line contents</th></tr></thead>\n<tbody>",
+         <th scope=\"col\" class=\"num\">% Time</th>{samples_header}<th scope=\"col\">Line contents</th></tr></thead>\n<tbody>",
         escape(&function.name)
     );
     for line in &function.lines {
@@ -702,12 +713,17 @@ fn time_table(out: &mut String, function: &FunctionProfile) {
         } else {
             ""
         };
+        let samples_cell = match (function.sampled, ran) {
+            (false, _) => String::new(),
+            (true, true) => format!("<td class=\"num\">{}</td>", line.samples),
+            (true, false) => "<td></td>".to_string(),
+        };
         if ran {
             let _ = writeln!(
                 out,
                 "<tr{class}><td class=\"num\">{number}</td><td class=\"num\">{hits}</td>\
-                 <td class=\"num\">{time}</td><td class=\"num\">{per_hit:.1}</td>\
-                 <td class=\"num\">{share:.1}</td>{source}</tr>",
+                 <td class=\"num\">{approx}{time}</td><td class=\"num\">{approx}{per_hit:.1}</td>\
+                 <td class=\"num\">{approx}{share:.1}</td>{samples_cell}{source}</tr>",
                 number = line.line,
                 hits = line.hits,
                 time = seconds(line.time_ns),
@@ -717,7 +733,7 @@ fn time_table(out: &mut String, function: &FunctionProfile) {
         } else {
             let _ = writeln!(
                 out,
-                "<tr class=\"idle\"><td class=\"num\">{}</td><td></td><td></td><td></td><td></td>{}</tr>",
+                "<tr class=\"idle\"><td class=\"num\">{}</td><td></td><td></td><td></td><td></td>{samples_cell}{}</tr>",
                 line.line,
                 source_cell(line, 0.0),
             );

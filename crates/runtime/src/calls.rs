@@ -41,7 +41,19 @@ pub struct Node {
     pub total_ticks: Counter,
     /// Ticks outside profiled callees.
     pub self_ticks: Counter,
+    /// The line a sampled-mode call along this path is running (its slot with [`ACTIVE`]
+    /// set), 0 when none is: written by the path's thread, read by the sampler. A path is on a
+    /// thread's stack at most once, so one word per path is enough.
+    pub(crate) slot: AtomicU32,
+    /// Ticks the sampler attributed to calls along this path (written by the sampler only).
+    pub sampled_total_ticks: Counter,
+    /// Of those, ticks at which the path was the innermost sampled call (the sampler only).
+    pub sampled_self_ticks: Counter,
 }
+
+/// Set in [`Node::slot`] while a sampled-mode call runs along the path: slot 0 (the entry)
+/// stays distinct from no call.
+pub(crate) const ACTIVE: u32 = 1 << 31;
 
 impl Node {
     /// The function of this path's last call (`None` for the root and the overflow node).
@@ -79,6 +91,14 @@ impl Event {
 pub struct Tree {
     chunks: [AtomicPtr<Node>; MAX_CHUNKS],
     len: AtomicU32,
+    /// The path of the thread's innermost running call (written by the thread, read by the
+    /// sampler).
+    current: AtomicU32,
+    /// Whether calls entered on this tree's thread are sampled (the mode, copied into every
+    /// tree so that a call reads it from a line it loads anyway).
+    sampled: AtomicBool,
+    /// Whether calls are logged for timelines (copied likewise).
+    log_events: AtomicBool,
     event_chunks: [AtomicPtr<Event>; MAX_EVENT_CHUNKS],
     events: AtomicUsize,
     /// Calls not logged because the event log was full.
@@ -89,7 +109,28 @@ pub struct Tree {
     internal: AtomicBool,
     in_use: AtomicBool,
     next: AtomicPtr<Tree>,
+    /// The paths looked up lately: see [`Tree::child_cached`]. Only the tree's thread uses it.
+    cache: *const CacheEntry,
 }
+
+/// Entries of a tree's path cache (direct-mapped, 32 bytes each: 16 KiB).
+const CACHE_ENTRIES: usize = 512;
+
+/// One remembered lookup: the path `parent` then `site` is node `child`, at `node`.
+#[derive(Debug, Default)]
+#[repr(C, align(32))]
+struct CacheEntry {
+    site: AtomicPtr<Site>,
+    /// `parent << 32 | child`.
+    parent_child: AtomicU64,
+    node: AtomicPtr<Node>,
+}
+
+// SAFETY: the cache is an array of atomics, leaked with its tree, used by the tree's thread
+// only; everything else in a tree is atomic.
+unsafe impl Sync for Tree {}
+// SAFETY: as above.
+unsafe impl Send for Tree {}
 
 static TREES: AtomicPtr<Tree> = AtomicPtr::new(ptr::null_mut());
 static TRACKS: AtomicU64 = AtomicU64::new(0);
@@ -101,6 +142,16 @@ impl Tree {
         let chunk = self.chunks[index as usize / CHUNK_NODES].load(Acquire);
         // SAFETY: a node below `len` lives in an allocated chunk; chunks are never freed.
         unsafe { &*chunk.add(index as usize % CHUNK_NODES) }
+    }
+
+    /// The path of the innermost call the tree's thread is running ([`ROOT`] when none).
+    pub(crate) fn current(&self) -> u32 {
+        self.current.load(Relaxed)
+    }
+
+    /// Whether a thread holds the tree (a tree handed back runs nothing).
+    pub(crate) fn in_use(&self) -> bool {
+        self.in_use.load(Relaxed)
     }
 
     /// Nodes in use (the root and the overflow node included).
@@ -138,10 +189,41 @@ impl Tree {
         self.insert(parent, site_pointer)
     }
 
-    /// The node at `index`, for as long as the program runs (chunks are never freed).
+    /// The path `parent` then `site` and its node, from the path cache when it remembers it.
+    ///
+    /// PERF: a lookup in the tree walks `parent`'s children, a chain of dependent loads as
+    /// long as the children before the match (a function called from ten places walks up to
+    /// ten). The cache answers in one entry, hashed from the two keys.
     #[inline(always)]
-    fn node_static(&'static self, index: u32) -> &'static Node {
-        self.node(index)
+    fn child_cached(&'static self, parent: u32, site: &'static Site) -> (u32, &'static Node) {
+        let site_pointer = site as *const Site as *mut Site;
+        let hash = (site_pointer as usize >> 5) ^ (parent as usize).wrapping_mul(0x9E37);
+        // SAFETY: the cache has `CACHE_ENTRIES` entries, a power of two.
+        let entry = unsafe { &*self.cache.add(hash & (CACHE_ENTRIES - 1)) };
+        let parent_child = entry.parent_child.load(Relaxed);
+        if entry.site.load(Relaxed) == site_pointer && (parent_child >> 32) as u32 == parent {
+            // SAFETY: a node pointer stored with its key below; nodes are never freed.
+            return (parent_child as u32, unsafe { &*entry.node.load(Relaxed) });
+        }
+        self.child_missed(parent, site, entry)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn child_missed(
+        &'static self,
+        parent: u32,
+        site: &'static Site,
+        entry: &CacheEntry,
+    ) -> (u32, &'static Node) {
+        let child = self.child(parent, site);
+        let node = self.node(child);
+        entry.site.store(site as *const Site as *mut Site, Relaxed);
+        entry
+            .parent_child
+            .store(u64::from(parent) << 32 | u64::from(child), Relaxed);
+        entry.node.store(node as *const Node as *mut Node, Relaxed);
+        (child, node)
     }
 
     #[cold]
@@ -169,7 +251,8 @@ impl Tree {
         index
     }
 
-    #[inline(always)]
+    #[cold]
+    #[inline(never)]
     fn log(&self, site: &'static Site, start: u64, duration: u64) {
         let index = self.events.load(Relaxed);
         if index >= CHUNK_EVENTS * MAX_EVENT_CHUNKS {
@@ -205,18 +288,17 @@ fn all_trees() -> impl Iterator<Item = &'static Tree> {
     })
 }
 
-/// The thread's running call: its tree, its path, and the ticks spent so far in profiled
-/// callees of the innermost profiled call.
+/// The thread's running call: its tree (whose `current` is the call's path), and the ticks
+/// spent so far in profiled callees of the innermost profiled call.
 #[derive(Debug)]
 struct CallContext {
     tree: Cell<*const Tree>,
-    node: Cell<u32>,
     child_ticks: Cell<u64>,
 }
 
 thread_local! {
     static CONTEXT: CallContext =
-        const { CallContext { tree: Cell::new(ptr::null()), node: Cell::new(ROOT), child_ticks: Cell::new(0) } };
+        const { CallContext { tree: Cell::new(ptr::null()), child_ticks: Cell::new(0) } };
 }
 
 /// This thread's call context.
@@ -247,6 +329,8 @@ pub(crate) struct Entry {
     /// The call's callee ticks when this stretch of it began (0 for a synchronous call; an
     /// async call's callee ticks so far at the start of a poll).
     child_ticks_at_entry: u64,
+    /// Whether the call is sampled (see `sampler`): timed by the sampler, not the clock.
+    pub(crate) sampled: bool,
 }
 
 impl Entry {
@@ -268,8 +352,22 @@ static LOG_EVENTS: AtomicBool = AtomicBool::new(false);
 /// hiperf_runtime::calls::log_events(true);
 /// ```
 pub fn log_events(on: bool) {
-    LOG_EVENTS.store(on, Relaxed);
+    LOG_EVENTS.store(on, SeqCst);
+    for tree in all_trees() {
+        tree.log_events.store(on, Relaxed);
+    }
 }
+
+/// Sets the mode of the calls entered from now on, on every thread (see `sampler`).
+pub(crate) fn set_sampled(on: bool) {
+    SAMPLED.store(on, SeqCst);
+    for tree in all_trees() {
+        tree.sampled.store(on, Relaxed);
+    }
+}
+
+/// The mode a new tree starts with.
+static SAMPLED: AtomicBool = AtomicBool::new(false);
 
 /// Enters a call of `site` (or resumes one: an async call at the start of a poll) whose
 /// callee ticks so far are `child_ticks`.
@@ -283,16 +381,17 @@ pub(crate) fn enter(site: &'static Site, child_ticks: u64) -> Entry {
     }
     // SAFETY: set by `acquire` to a leaked tree this thread holds.
     let tree = unsafe { &*tree };
-    let parent = context.node.get();
-    let node = tree.child(parent, site);
-    context.node.set(node);
+    let parent = tree.current.load(Relaxed);
+    let (index, node) = tree.child_cached(parent, site);
+    tree.current.store(index, Relaxed);
     Entry {
         tree,
-        node: tree.node_static(node),
-        index: node,
+        node,
+        index,
         parent,
         saved_child_ticks: context.child_ticks.replace(child_ticks),
         child_ticks_at_entry: child_ticks,
+        sampled: false,
     }
 }
 
@@ -303,7 +402,7 @@ pub(crate) fn enter(site: &'static Site, child_ticks: u64) -> Entry {
 pub(crate) fn leave(entry: &Entry, ticks: u64) -> u64 {
     // SAFETY: see `context`.
     let context = unsafe { &*context() };
-    context.node.set(entry.parent);
+    entry.tree.current.store(entry.parent, Relaxed);
     let child_ticks = context
         .child_ticks
         .replace(entry.saved_child_ticks.wrapping_add(ticks));
@@ -314,12 +413,58 @@ pub(crate) fn leave(entry: &Entry, ticks: u64) -> u64 {
     child_ticks
 }
 
+/// Enters a call of a synchronous function, in the mode of the thread's tree (the exact mode
+/// unless `allow_sampled`).
+#[inline(always)]
+pub(crate) fn enter_frame(site: &'static Site, allow_sampled: bool) -> Entry {
+    // SAFETY: see `context`.
+    let context = unsafe { &*context() };
+    let mut tree = context.tree.get();
+    if tree.is_null() {
+        tree = acquire(context);
+    }
+    // SAFETY: set by `acquire` to a leaked tree this thread holds.
+    let tree = unsafe { &*tree };
+    let parent = tree.current.load(Relaxed);
+    let (index, node) = tree.child_cached(parent, site);
+    tree.current.store(index, Relaxed);
+    let sampled = allow_sampled && tree.sampled.load(Relaxed);
+    Entry {
+        tree,
+        node,
+        index,
+        parent,
+        saved_child_ticks: if sampled {
+            0
+        } else {
+            context.child_ticks.replace(0)
+        },
+        child_ticks_at_entry: 0,
+        sampled,
+    }
+}
+
+/// Leaves a sampled-mode call: the caller's path is current again and the call is counted.
+/// Its time comes from the sampler.
+#[inline(always)]
+pub(crate) fn leave_sampled(entry: &Entry) {
+    entry.node.slot.store(0, Relaxed);
+    entry.tree.current.store(entry.parent, Relaxed);
+    entry.node.calls.add(1);
+}
+
+/// Starts line `slot` of the sampled-mode call along `entry`'s path.
+#[inline(always)]
+pub(crate) fn set_sampled_slot(entry: &Entry, slot: u32) {
+    entry.node.slot.store(slot | ACTIVE, Relaxed);
+}
+
 /// Counts a call of `site` along `entry`'s path that ended, started at `start` and took
 /// `duration` ticks (logged for timelines when asked).
 #[inline(always)]
 pub(crate) fn count(entry: &Entry, site: &'static Site, start: u64, duration: u64) {
     entry.node.calls.add(1);
-    if LOG_EVENTS.load(Relaxed) {
+    if entry.tree.log_events.load(Relaxed) {
         entry.tree.log(site, start, duration);
     }
 }
@@ -365,7 +510,7 @@ pub(crate) fn count_suspended(
     };
     let node = own.node(index);
     node.calls.add(1);
-    if LOG_EVENTS.load(Relaxed) {
+    if own.log_events.load(Relaxed) {
         own.log(site, start, duration);
     }
 }
@@ -381,7 +526,7 @@ fn acquire(context: &CallContext) -> *const Tree {
         })
         .unwrap_or_else(allocate);
     context.tree.set(tree);
-    context.node.set(ROOT);
+    tree.current.store(ROOT, Relaxed);
     tree
 }
 
@@ -389,6 +534,7 @@ fn allocate() -> &'static Tree {
     let tree = Tree {
         chunks: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CHUNKS],
         len: AtomicU32::new(2),
+        current: AtomicU32::new(ROOT),
         event_chunks: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_EVENT_CHUNKS],
         events: AtomicUsize::new(0),
         dropped_events: Counter::new(),
@@ -396,6 +542,9 @@ fn allocate() -> &'static Tree {
         internal: AtomicBool::new(false),
         in_use: AtomicBool::new(true),
         next: AtomicPtr::new(ptr::null_mut()),
+        cache: zeroed::<CacheEntry>(CACHE_ENTRIES),
+        sampled: AtomicBool::new(false),
+        log_events: AtomicBool::new(false),
     };
     tree.chunks[0].store(zeroed::<Node>(CHUNK_NODES), Release);
     let layout = Layout::new::<Tree>();
@@ -410,25 +559,30 @@ fn allocate() -> &'static Tree {
     loop {
         // SAFETY: `raw` is valid and not yet shared.
         unsafe { (*raw).next.store(head, Relaxed) };
-        match TREES.compare_exchange_weak(head, raw, Release, Relaxed) {
+        match TREES.compare_exchange_weak(head, raw, SeqCst, Relaxed) {
             Ok(_) => break,
             Err(current) => head = current,
         }
     }
     // SAFETY: leaked for the life of the program.
-    unsafe { &*raw }
+    let tree: &'static Tree = unsafe { &*raw };
+    // Linked first, then the settings read: a concurrent `set_sampled` or `log_events`
+    // either sees the tree in the list or wrote its setting before this read (SeqCst).
+    tree.sampled.store(SAMPLED.load(SeqCst), Relaxed);
+    tree.log_events.store(LOG_EVENTS.load(SeqCst), Relaxed);
+    tree
 }
 
 /// Hands this thread's tree back (from the thread-exit destructor in `lines`).
 pub(crate) fn release_thread_tree() {
     let _ = CONTEXT.try_with(|context| {
         let tree = context.tree.replace(ptr::null());
-        context.node.set(ROOT);
         // SAFETY: a leaked tree this thread held.
-        if let Some(tree) = unsafe { tree.as_ref() }
-            && !tree.internal.load(Relaxed)
-        {
-            tree.in_use.store(false, Release);
+        if let Some(tree) = unsafe { tree.as_ref() } {
+            tree.current.store(ROOT, Relaxed);
+            if !tree.internal.load(Relaxed) {
+                tree.in_use.store(false, Release);
+            }
         }
     });
 }
@@ -441,7 +595,6 @@ pub(crate) fn mark_thread_internal() {
         let tree = allocate();
         tree.internal.store(true, Relaxed);
         context.tree.set(tree);
-        context.node.set(ROOT);
     });
 }
 

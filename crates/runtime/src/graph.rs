@@ -88,7 +88,9 @@ pub(crate) fn paths(sites: &[&'static Site], calibration: &Calibration) -> Vec<C
                 }
             };
             let calls = node.calls.get();
-            let (total, self_ticks) = (node.total_ticks.get(), node.self_ticks.get());
+            // Clock-timed calls (the exact mode) and sampled ones (the sampled mode) add up.
+            let total = node.total_ticks.get() + node.sampled_total_ticks.get();
+            let self_ticks = node.self_ticks.get() + node.sampled_self_ticks.get();
             if node_index == OVERFLOW && calls == 0 && total == 0 {
                 at.push(None);
                 continue;

@@ -25,6 +25,7 @@ pub mod output;
 pub mod probe;
 pub mod registry;
 pub mod report;
+pub mod sampler;
 pub mod snapshot;
 
 #[doc(hidden)]

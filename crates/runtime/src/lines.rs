@@ -305,6 +305,7 @@ pub(crate) fn for_each_held_block(mut visit: impl FnMut(&'static Block)) {
 #[inline(never)]
 fn acquire(site: &'static Site, cell: &BlockCell) -> &'static Block {
     crate::clock::anchor();
+    crate::sampler::init_from_env();
     // The first annotated call of the process arms the report at exit and on signals.
     crate::exit::arm();
     let block = site

@@ -44,6 +44,12 @@ use crate::snapshot::{CallMemory, FunctionProfile, LineMemory, LineProfile, Perc
 /// assert_eq!(total.functions.len(), part.functions.len());
 /// ```
 pub fn merge_into(into: &mut Profile, other: &Profile) {
+    // Samples add up; a profile with any sampled part reads as sampled.
+    into.clock.samples += other.clock.samples;
+    if other.clock.mode == "sampled" {
+        into.clock.mode = other.clock.mode.clone();
+        into.clock.sample_period_ns = other.clock.sample_period_ns;
+    }
     let mut index: HashMap<FunctionKey, u32> = into
         .functions
         .iter()
@@ -228,6 +234,7 @@ fn add_function(into: &mut FunctionProfile, other: &FunctionProfile) {
     };
     into.measures_time |= other.measures_time;
     into.measures_memory |= other.measures_memory;
+    into.sampled |= other.sampled;
     into.calls += other.calls;
     into.primitive_calls += other.primitive_calls;
     into.threads += other.threads;
@@ -276,6 +283,7 @@ fn add_line(into: &mut LineProfile, other: &LineProfile) {
     into.time_ns += other.time_ns;
     into.callee_ns += other.callee_ns;
     into.suspended_ns += other.suspended_ns;
+    into.samples += other.samples;
     into.memory = match (into.memory.take(), &other.memory) {
         (Some(mut a), Some(b)) => {
             add_line_memory(&mut a, b);
@@ -307,6 +315,7 @@ mod tests {
             time_ns: hits as f64 * 10.0,
             callee_ns: 0.0,
             suspended_ns: 0.0,
+            samples: 0,
             memory: Some(LineMemory {
                 usage_bytes: allocations * 8,
                 increment_bytes: allocations as i64,
@@ -326,6 +335,7 @@ mod tests {
             is_async: false,
             measures_time: true,
             measures_memory: true,
+            sampled: false,
             calls,
             primitive_calls: calls,
             threads: 1,
@@ -355,6 +365,9 @@ mod tests {
                 probe_line_ns: 1.0,
                 probe_call_ns: 2.0,
                 probe_subtracted: false,
+                mode: "exact".to_string(),
+                sample_period_ns: 0.0,
+                samples: 0,
             },
             functions,
             paths,

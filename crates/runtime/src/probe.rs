@@ -122,20 +122,38 @@ pub type MemoryFrame = Frame<false, MemoryState>;
 pub type TimeMemoryFrame = Frame<true, MemoryState>;
 
 impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
-    /// Opens a call of `site` in this thread and starts line `first_slot` (0: no line yet).
+    /// Opens a call of `site` in this thread and starts line `first_slot` (0: no line yet),
+    /// in the mode in force.
     ///
     /// PERF: the entry and the body's first mark share one clock read.
     #[inline(always)]
     pub fn enter(site: &'static Site, cell: &'static LocalKey<BlockCell>, first_slot: u32) -> Self {
         let block = local_block(cell, site);
-        let call = calls::enter(site, 0);
+        Self::enter_in(block, site, first_slot, true)
+    }
+
+    /// As [`Frame::enter`], in the exact mode unless `allow_sampled`.
+    #[inline(always)]
+    pub(crate) fn enter_in(
+        block: &'static Block,
+        site: &'static Site,
+        first_slot: u32,
+        allow_sampled: bool,
+    ) -> Self {
+        let call = calls::enter_frame(site, allow_sampled);
+        let sampled = call.sampled;
         block.depth.add(1);
         if first_slot != 0 {
             // SAFETY: `first_slot` is numbered by the macro like every other slot.
             unsafe { block.time_slot(first_slot) }.hits.add(1);
         }
         let memory = M::enter(block);
-        let start = clock::now();
+        let start = if sampled {
+            calls::set_sampled_slot(&call, first_slot);
+            0
+        } else {
+            clock::now()
+        };
         Frame {
             block,
             start,
@@ -146,12 +164,38 @@ impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
             memory,
         }
     }
+
+    /// Closes a sampled-mode call: counted exactly, timed by the sampler.
+    #[inline(always)]
+    fn exit_sampled(&self) {
+        let block = self.block;
+        calls::leave_sampled(&self.call);
+        block.calls.add(1);
+        let depth = block.depth.get().wrapping_sub(1);
+        block.depth.set(depth);
+        if depth == 0 {
+            block.primitive_calls.add(1);
+        }
+        self.memory.exit(block, self.slot.get(), depth == 0);
+    }
 }
 
 impl<const TIME: bool, M: MemoryProbe> Probe for Frame<TIME, M> {
     #[inline(always)]
     fn advance(&self, slot: u32, hit: bool) {
         let previous = self.slot.get();
+        // The sampled mode (see `crate::sampler`): no clock read, the line stored for the
+        // sampler.
+        if self.call.sampled {
+            self.memory.close_line(self.block, previous);
+            if hit {
+                // SAFETY: as below.
+                unsafe { self.block.time_slot(slot) }.hits.add(1);
+            }
+            calls::set_sampled_slot(&self.call, slot);
+            self.slot.set(slot);
+            return;
+        }
         if TIME {
             let now = clock::now();
             // SAFETY: slots come from the macro, which numbers them from `slot_lines`; the
@@ -177,6 +221,21 @@ impl<const TIME: bool, M: MemoryProbe> Probe for Frame<TIME, M> {
 impl<const TIME: bool, M: MemoryProbe> Drop for Frame<TIME, M> {
     #[inline(always)]
     fn drop(&mut self) {
+        if self.call.sampled {
+            self.exit_sampled();
+        } else {
+            self.exit_exact();
+        }
+    }
+}
+
+impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
+    /// Closes an exact-mode call: its time, its last line, its call statistics.
+    ///
+    /// PERF: out of line, so that the drop glue (the sampled exit and this call) is small
+    /// enough to inline where the frame ends.
+    #[inline(never)]
+    fn exit_exact(&self) {
         let block = self.block;
         let total = clock::now().wrapping_sub(self.start);
         let child_ticks = calls::leave(&self.call, total);

@@ -210,6 +210,8 @@ pub struct Site {
     pub info: SiteInfo,
     /// Every thread's counter block, as an intrusive list (pushed to, never removed from).
     pub(crate) blocks: AtomicPtr<Block>,
+    /// The sampler's counters (sampled mode), made by the sampler on first use.
+    pub(crate) samples: AtomicPtr<crate::sampler::SiteSamples>,
 }
 
 impl Site {
@@ -218,6 +220,7 @@ impl Site {
         Site {
             info,
             blocks: AtomicPtr::new(std::ptr::null_mut()),
+            samples: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 

@@ -45,6 +45,20 @@ pub struct ClockInfo {
     pub probe_call_ns: f64,
     /// Whether `probe_line_ns` was subtracted from every line time (`HIPERF_SUBTRACT_PROBE=1`).
     pub probe_subtracted: bool,
+    /// `"exact"` (every line reads the clock) or `"sampled"` (hits and calls exact, times
+    /// from a sampler thread: see `sampler`), the mode in force when the profile was taken.
+    #[serde(default = "exact_mode")]
+    pub mode: String,
+    /// The sampler's period in nanoseconds (0 in the exact mode).
+    #[serde(default)]
+    pub sample_period_ns: f64,
+    /// Samples taken: wakes of the sampler that found a sampled call running, per thread.
+    #[serde(default)]
+    pub samples: u64,
+}
+
+fn exact_mode() -> String {
+    "exact".to_string()
 }
 
 /// One annotated function.
@@ -64,6 +78,10 @@ pub struct FunctionProfile {
     pub measures_time: bool,
     /// Whether per-line memory was recorded (`#[memit]`).
     pub measures_memory: bool,
+    /// Whether some of its time comes from samples (the sampled mode): its times are
+    /// estimates, each line's backed by [`LineProfile::samples`].
+    #[serde(default)]
+    pub sampled: bool,
     /// Calls that ended.
     pub calls: u64,
     /// Calls not nested in another call of the same function.
@@ -177,6 +195,9 @@ pub struct LineProfile {
     #[serde(default)]
     pub suspended_ns: f64,
     /// Memory figures, when measured.
+    /// Samples behind the line's time (the sampled mode; 0 in the exact mode).
+    #[serde(default)]
+    pub samples: u64,
     pub memory: Option<LineMemory>,
 }
 
@@ -234,6 +255,8 @@ pub fn take(options: SnapshotOptions) -> Profile {
             function.self_ns += path.self_ns;
         }
     }
+    let mode = crate::sampler::mode();
+    let sampled = mode == crate::sampler::Mode::Sampled;
     let mut profile = Profile {
         schema: SCHEMA.to_string(),
         clock: ClockInfo {
@@ -243,6 +266,13 @@ pub fn take(options: SnapshotOptions) -> Profile {
             probe_line_ns,
             probe_call_ns,
             probe_subtracted: options.subtract_probe,
+            mode: mode.name().to_string(),
+            sample_period_ns: if sampled {
+                crate::sampler::period() as f64
+            } else {
+                0.0
+            },
+            samples: crate::sampler::samples_taken(),
         },
         functions,
         paths,
@@ -272,6 +302,7 @@ fn function(
     let mut suspended_ticks = vec![0u64; slots];
     let mut histogram = vec![0u64; HISTOGRAM_BUCKETS];
     let mut suspended = 0u64;
+    let mut samples = vec![0u64; slots];
     let mut memory: Vec<MemoryTotals> =
         vec![MemoryTotals::default(); if info.measures.memory { slots } else { 0 }];
     let (mut calls, mut primitive_calls, mut threads) = (0, 0, 0);
@@ -311,6 +342,18 @@ fn function(
             process_exit = block.process_heap_exit.get() as i64;
         }
     }
+    // The sampler's figures (the sampled mode) add to the clock's (the exact mode): a call
+    // is timed by one or the other, never both.
+    let exact_ticks = ticks.clone();
+    let site_samples = crate::sampler::site_samples(site);
+    if let Some(site_samples) = site_samples {
+        cumulative += site_samples.cumulative_ticks.get();
+        for (index, line) in site_samples.lines().iter().enumerate().take(slots) {
+            ticks[index] += line.ticks.get();
+            callee_ticks[index] += line.callee_ticks.get();
+            samples[index] += line.samples.get();
+        }
+    }
     let first = info.first_line;
     let mut lines: Vec<LineProfile> = info
         .source
@@ -324,6 +367,7 @@ fn function(
             time_ns: 0.0,
             callee_ns: 0.0,
             suspended_ns: 0.0,
+            samples: 0,
             memory: None,
         })
         .collect();
@@ -337,9 +381,11 @@ fn function(
             continue;
         };
         let mut time_ns = calibration.to_ns(ticks[index]);
-        if options.subtract_probe {
+        // Only clock-timed lines carry the probe's clock reads.
+        if options.subtract_probe && exact_ticks[index] > 0 {
             time_ns = (time_ns - hits[index] as f64 * probe_line_ns).max(0.0);
         }
+        row.samples += samples[index];
         row.probed = true;
         row.hits += hits[index];
         row.time_ns += time_ns;
@@ -364,6 +410,7 @@ fn function(
         is_async: info.is_async,
         measures_time: info.measures.time,
         measures_memory: info.measures.memory,
+        sampled: site_samples.is_some_and(|s| s.cumulative_ticks.get() > 0),
         calls,
         primitive_calls,
         threads,
@@ -480,7 +527,8 @@ fn measure_probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
     let mut per_line = Vec::new();
     let mut per_call = Vec::new();
     for _ in 0..15 {
-        let frame = TimeFrame::enter(&CALIBRATION_SITE, &CALIBRATION_BLOCK, 0);
+        let block = crate::probe::local_block(&CALIBRATION_BLOCK, &CALIBRATION_SITE);
+        let frame = TimeFrame::enter_in(block, &CALIBRATION_SITE, 0, false);
         let start = clock::now();
         for _ in 0..MARKS / 2 {
             std::hint::black_box(&frame).mark(1);
@@ -491,10 +539,12 @@ fn measure_probe_cost(calibration: &clock::Calibration) -> (f64, f64) {
         per_line.push(calibration.to_ns(end - start) / MARKS as f64);
         let start = clock::now();
         for _ in 0..CALLS {
-            drop(std::hint::black_box(TimeFrame::enter(
+            let block = crate::probe::local_block(&CALIBRATION_BLOCK, &CALIBRATION_SITE);
+            drop(std::hint::black_box(TimeFrame::enter_in(
+                block,
                 &CALIBRATION_SITE,
-                &CALIBRATION_BLOCK,
                 0,
+                false,
             )));
         }
         let end = clock::now();

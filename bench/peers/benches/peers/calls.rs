@@ -103,6 +103,11 @@ pub fn bench(criterion: &mut Criterion, cases: &mut Vec<String>, notes: &mut Vec
     group.bench_function(register(&catalogue::CALL_HIPERF), |bencher| {
         bencher.iter_custom(|iterations| timed(iterations, hiperf_profile, no_flush))
     });
+    group.bench_function(register(&catalogue::CALL_HIPERF_SAMPLED), |bencher| {
+        hiperf::set_mode(hiperf::Mode::Sampled);
+        bencher.iter_custom(|iterations| timed(iterations, hiperf_profile, no_flush));
+        hiperf::set_mode(hiperf::Mode::Exact);
+    });
 
     group.bench_function(register(&catalogue::CALL_COARSE), |bencher| {
         bencher.iter_custom(|iterations| timed(iterations, coarse_prof, no_flush))

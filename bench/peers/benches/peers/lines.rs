@@ -109,6 +109,11 @@ pub fn bench(criterion: &mut Criterion, cases: &mut Vec<String>) -> Hits {
     group.bench_function(register(&catalogue::LINE_HIPERF), |bencher| {
         bencher.iter(|| profile_loop(black_box(ITERATIONS)))
     });
+    group.bench_function(register(&catalogue::LINE_HIPERF_SAMPLED), |bencher| {
+        hiperf::set_mode(hiperf::Mode::Sampled);
+        bencher.iter(|| profile_loop(black_box(ITERATIONS)));
+        hiperf::set_mode(hiperf::Mode::Exact);
+    });
     #[cfg(feature = "hiperf-memit")]
     group.bench_function(register(&catalogue::LINE_MEMIT), |bencher| {
         bencher.iter(|| memit_loop(black_box(ITERATIONS)))

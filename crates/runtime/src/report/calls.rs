@@ -102,16 +102,29 @@ pub fn render_calls(profile: &Profile, sort: SortKey) -> String {
                     .as_ref()
                     .map_or_else(String::new, |p| duration(pick(p)))
             };
+            // Sampled times are estimates (`~`); a sampled call has no duration of its own,
+            // so no percentiles and no longest call.
+            let timed = |ns: f64| {
+                if f.sampled {
+                    format!("~{}", duration(ns))
+                } else {
+                    duration(ns)
+                }
+            };
             vec![
                 calls(f),
-                duration(f.self_ns),
-                duration(f.self_ns / f.calls as f64),
-                duration(f.cumulative_ns),
-                duration(f.cumulative_ns / f.primitive_calls.max(1) as f64),
+                timed(f.self_ns),
+                timed(f.self_ns / f.calls as f64),
+                timed(f.cumulative_ns),
+                timed(f.cumulative_ns / f.primitive_calls.max(1) as f64),
                 percentile(|p| p.p50_ns),
                 percentile(|p| p.p95_ns),
                 percentile(|p| p.p99_ns),
-                duration(f.max_call_ns),
+                if f.sampled && f.max_call_ns == 0.0 {
+                    String::new()
+                } else {
+                    duration(f.max_call_ns)
+                },
             ]
         })
         .collect();

@@ -50,6 +50,15 @@ pub fn render_text(profile: &Profile, sort: SortKey) -> String {
             "not subtracted (HIPERF_SUBTRACT_PROBE=1 subtracts it)"
         }
     );
+    if clock.mode == "sampled" || profile.functions.iter().any(|f| f.sampled) {
+        let _ = writeln!(
+            out,
+            "Mode: sampled, every {:.0} us ({} samples): hits and calls are exact; times marked ~ \
+             are sampled wall time, each line's backed by its Samples",
+            clock.sample_period_ns / 1e3,
+            clock.samples
+        );
+    }
     let timed: Vec<&FunctionProfile> = profile
         .functions
         .iter()
@@ -104,6 +113,16 @@ pub fn render_function(out: &mut String, function: &FunctionProfile) {
     let _ = writeln!(out, "Function: {} at line {}", function.name, function.line);
     if function.calls == 0 {
         let _ = writeln!(out, "Calls: 0 (never ran)");
+    } else if function.sampled {
+        let _ = writeln!(
+            out,
+            "Calls: {} in {} thread{}; cumulative ~{} s, self ~{} s (sampled)",
+            calls(function),
+            function.threads,
+            if function.threads == 1 { "" } else { "s" },
+            seconds(function.cumulative_ns),
+            seconds(function.self_ns),
+        );
     } else {
         let _ = writeln!(
             out,
@@ -136,12 +155,21 @@ pub fn render_function(out: &mut String, function: &FunctionProfile) {
         headers.push("Suspended");
         minimums.push(12);
     }
+    if function.sampled {
+        headers.push("Samples");
+        minimums.push(8);
+    }
     let rows: Vec<Vec<String>> = function
         .lines
         .iter()
         .map(|line| {
             let mut row = figures(line, function.total_ns).to_vec();
             let ran = line.probed && line.hits > 0;
+            if function.sampled && ran {
+                for cell in &mut row[2..5] {
+                    cell.insert(0, '~');
+                }
+            }
             if callees {
                 row.push(if ran && line.callee_ns > 0.0 {
                     format!("{:.1}", line.callee_ns)
@@ -152,6 +180,13 @@ pub fn render_function(out: &mut String, function: &FunctionProfile) {
             if suspended {
                 row.push(if ran && line.suspended_ns > 0.0 {
                     format!("{:.1}", line.suspended_ns)
+                } else {
+                    String::new()
+                });
+            }
+            if function.sampled {
+                row.push(if ran {
+                    line.samples.to_string()
                 } else {
                     String::new()
                 });
