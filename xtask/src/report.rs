@@ -174,7 +174,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
 
 /// Builds the runner in release, plain or profiled, and copies it to `bin` (the two builds
 /// share `target/release`, so each is copied out before the other replaces it).
-fn build_runner(bin: &Path, profiled: bool) -> Result<PathBuf, String> {
+pub(crate) fn build_runner(bin: &Path, profiled: bool) -> Result<PathBuf, String> {
     let mut command = cargo();
     command.args(["build", "--release", "--package", "hiperf-runner"]);
     if profiled {
