@@ -195,9 +195,26 @@ pub fn primes_processes((from, to): (u64, u64), workers: usize) -> Result<Vec<u6
             .enumerate()
             .map(|(index, input)| scope.spawn(move || feed(input, index, workers, from, to)))
             .collect();
-        for worker in pool.workers_mut() {
-            let read = read_primes(worker.output(), &mut primes);
-            read.map_err(|message| format!("{message}; its log: {}", worker.log().trim()))?;
+        // Each worker's output is read on a thread of its own: read one after the other, a
+        // worker whose primes filled its pipe (64 KiB, a third of its share) would wait for
+        // the others to finish before going on.
+        let readers: Vec<_> = pool
+            .workers_mut()
+            .iter_mut()
+            .map(|worker| {
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    read_primes(worker.output(), &mut found)
+                        .map_err(|message| format!("{message}; its log: {}", worker.log().trim()))
+                        .map(|()| found)
+                })
+            })
+            .collect();
+        for reader in readers {
+            let found = reader
+                .join()
+                .map_err(|_| "a reader thread panicked".to_string())??;
+            primes.extend(found);
         }
         for feeder in feeders {
             feeder
