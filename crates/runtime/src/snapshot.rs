@@ -345,6 +345,9 @@ fn function(
     // The sampler's figures (the sampled mode) add to the clock's (the exact mode): a call
     // is timed by one or the other, never both.
     let exact_ticks = ticks.clone();
+    // A call in the exact mode always adds clock ticks to its block's cumulative time: a
+    // function that ran and has none ran sampled, whether or not a sample caught it.
+    let exact_cumulative = cumulative;
     let site_samples = crate::sampler::site_samples(site);
     if let Some(site_samples) = site_samples {
         cumulative += site_samples.cumulative_ticks.get();
@@ -410,7 +413,8 @@ fn function(
         is_async: info.is_async,
         measures_time: info.measures.time,
         measures_memory: info.measures.memory,
-        sampled: site_samples.is_some_and(|s| s.cumulative_ticks.get() > 0),
+        sampled: site_samples.is_some_and(|s| s.cumulative_ticks.get() > 0)
+            || (calls > 0 && exact_cumulative == 0 && !info.is_async),
         calls,
         primitive_calls,
         threads,
