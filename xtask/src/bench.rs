@@ -39,11 +39,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             "the peers benchmark failed; run `cargo bench --manifest-path {manifest} --bench peers` to see why"
         ));
     }
-    let out = if args.out.is_absolute() {
-        args.out.clone()
-    } else {
-        root().join(&args.out)
-    };
+    let out = crate::report::out_dir(&args.out);
     let mut table = cargo();
     table
         .args([
@@ -92,11 +88,7 @@ fn shares(args: &Args) -> Result<ExitCode, String> {
     use hiperf_report::model::RunReport;
     use hiperf_runtime::snapshot::FunctionProfile;
 
-    let out = if args.out.is_absolute() {
-        args.out.clone()
-    } else {
-        root().join(&args.out)
-    };
+    let out = crate::report::out_dir(&args.out);
     let bin = out.join("bin");
     std::fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
     let runner = crate::report::build_runner(&bin, true)?;

@@ -52,12 +52,17 @@ fn parse_sort(text: &str) -> Result<SortKey, String> {
     text.parse()
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let out = if args.out.is_absolute() {
-        args.out.clone()
+/// `out` as given, or below the repository's root when relative.
+pub(crate) fn out_dir(out: &Path) -> PathBuf {
+    if out.is_absolute() {
+        out.to_path_buf()
     } else {
-        root().join(&args.out)
-    };
+        root().join(out)
+    }
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let out = out_dir(&args.out);
     let bin = out.join("bin");
     std::fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
     let timing_runner = build_runner(&bin, false)?;

@@ -369,21 +369,31 @@ pub(crate) fn set_sampled(on: bool) {
 /// The mode a new tree starts with.
 static SAMPLED: AtomicBool = AtomicBool::new(false);
 
-/// Enters a call of `site` (or resumes one: an async call at the start of a poll) whose
-/// callee ticks so far are `child_ticks`.
+/// The thread's context and tree, with `site` entered as the innermost call on the tree's
+/// path: the path's index and node, and the caller's path.
 #[inline(always)]
-pub(crate) fn enter(site: &'static Site, child_ticks: u64) -> Entry {
-    // SAFETY: see `context`.
-    let context = unsafe { &*context() };
+fn push_path(
+    site: &'static Site,
+) -> (&'static CallContext, &'static Tree, u32, &'static Node, u32) {
+    // SAFETY: see `context`; the context lives as long as its thread, which alone uses it.
+    let context: &'static CallContext = unsafe { &*context() };
     let mut tree = context.tree.get();
     if tree.is_null() {
         tree = acquire(context);
     }
     // SAFETY: set by `acquire` to a leaked tree this thread holds.
-    let tree = unsafe { &*tree };
+    let tree: &'static Tree = unsafe { &*tree };
     let parent = tree.current.load(Relaxed);
     let (index, node) = tree.child_cached(parent, site);
     tree.current.store(index, Relaxed);
+    (context, tree, index, node, parent)
+}
+
+/// Enters a call of `site` (or resumes one: an async call at the start of a poll) whose
+/// callee ticks so far are `child_ticks`.
+#[inline(always)]
+pub(crate) fn enter(site: &'static Site, child_ticks: u64) -> Entry {
+    let (context, tree, index, node, parent) = push_path(site);
     Entry {
         tree,
         node,
@@ -417,17 +427,7 @@ pub(crate) fn leave(entry: &Entry, ticks: u64) -> u64 {
 /// unless `allow_sampled`).
 #[inline(always)]
 pub(crate) fn enter_frame(site: &'static Site, allow_sampled: bool) -> Entry {
-    // SAFETY: see `context`.
-    let context = unsafe { &*context() };
-    let mut tree = context.tree.get();
-    if tree.is_null() {
-        tree = acquire(context);
-    }
-    // SAFETY: set by `acquire` to a leaked tree this thread holds.
-    let tree = unsafe { &*tree };
-    let parent = tree.current.load(Relaxed);
-    let (index, node) = tree.child_cached(parent, site);
-    tree.current.store(index, Relaxed);
+    let (context, tree, index, node, parent) = push_path(site);
     let sampled = allow_sampled && tree.sampled.load(Relaxed);
     Entry {
         tree,
