@@ -80,7 +80,7 @@ pub fn compare(
             python_seconds: None,
             rust_seconds: rust.seconds.as_ref().map(|s| s.median),
             python_lookup_seconds: None,
-            rust_lookup_seconds: figure("100,000 lookups s"),
+            rust_lookup_seconds: figure("100,000 lookups"),
             message: String::new(),
             passed: false,
         };

@@ -301,7 +301,9 @@ mod tests {
         assert_eq!(figure(57.5, "bytes").display(), "57.5 B");
         assert_eq!(figure(3.0, "bytes").display(), "3 B");
         assert_eq!(figure(87381.33, "count").display(), "87381.3");
-        assert_eq!(figure(0.25, "seconds").display(), "0.25 s");
+        assert_eq!(figure(0.25, "seconds").display(), "250.00 ms");
+        assert_eq!(figure(35.03e-6, "seconds").display(), "35.03 µs");
+        assert_eq!(figure(51.343, "seconds").display(), "51.343 s");
     }
 
     #[test]

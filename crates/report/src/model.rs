@@ -238,13 +238,16 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// The value as text in its unit: `1.5 MiB`, `0.0123 s`, `80977`.
+    /// The value as text in its unit: `1.5 MiB`, `12.3 ms`, `80977` (durations in the unit
+    /// that reads best, as the call tables write them).
     ///
     /// ```
     /// use hiperf_report::model::Figure;
     ///
     /// let figure = Figure { name: "estimate".into(), value: 80977.0, unit: "count".into() };
     /// assert_eq!(figure.display(), "80977");
+    /// let figure = Figure { name: "per message".into(), value: 44.39e-6, unit: "seconds".into() };
+    /// assert_eq!(figure.display(), "44.39 µs");
     /// ```
     pub fn display(&self) -> String {
         match self.unit.as_str() {
@@ -252,7 +255,7 @@ impl Figure {
                 format!("{:.1} B", self.value)
             }
             "bytes" => hiperf_runtime::report::bytes(self.value),
-            "seconds" => format!("{} s", crate::ladder::seconds(Some(self.value))),
+            "seconds" => hiperf_runtime::report::duration(self.value * 1e9),
             _ if self.value.fract() == 0.0 && self.value.abs() < 1e15 => {
                 format!("{}", self.value as i64)
             }

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use crate::ch09_multiprocessing::{PRIMES_REFERENCES, RANGE_A, check_prime, check_primes};
-use crate::{Outcome, Run, Workload, expect_eq};
+use crate::{Outcome, Run, Unit, Workload, expect_eq};
 
 use super::queue::{Delivery, JobQueue, MemoryQueue, NumberMessage, PrimeMessage, Route, Routed};
 use super::redis_jobs::{Broker, RedisJob};
@@ -291,6 +291,29 @@ fn rate(messages: usize, elapsed: Duration) -> f64 {
     messages as f64 / elapsed.as_secs_f64()
 }
 
+/// The ladder's table of figures: messages per second and the time per message, and for a
+/// broker the in-process queue's rate in the same run and what the broker adds per message.
+fn record_throughput(run: &mut Run, elapsed: Duration, in_process: Option<Duration>) {
+    run.record("messages/s", rate(MESSAGES, elapsed).round(), Unit::Count);
+    run.record(
+        "per message",
+        elapsed.as_secs_f64() / MESSAGES as f64,
+        Unit::Seconds,
+    );
+    if let Some(in_process) = in_process {
+        run.record(
+            "in-process messages/s, same run",
+            rate(MESSAGES, in_process).round(),
+            Unit::Count,
+        );
+        run.record(
+            "added per message",
+            (elapsed.as_secs_f64() - in_process.as_secs_f64()) / MESSAGES as f64,
+            Unit::Seconds,
+        );
+    }
+}
+
 fn routed_total(endings: &[Ending]) -> usize {
     endings
         .iter()
@@ -310,6 +333,7 @@ fn run_memory_variant(run: &mut Run) -> Result<Outcome, String> {
         routed_total(&endings),
         MESSAGES,
     )?;
+    record_throughput(run, elapsed, None);
     Ok(Outcome {
         parameters: format!(
             "[{}, {}) as {{\"number\": n}}; in-process queue, {threads} worker threads, reads of {}, one ack per message",
@@ -366,6 +390,7 @@ fn run_redis_variant(
     in_process.sort_unstable();
     let in_process = in_process[IN_PROCESS_SAMPLES / 2];
     let overhead = (outcome.elapsed.as_secs_f64() - in_process.as_secs_f64()) / MESSAGES as f64;
+    record_throughput(run, outcome.elapsed, Some(in_process));
     let killed = if kill_one {
         format!(
             "; a worker killed after {} messages holding {}, {claimed} claimed (XAUTOCLAIM)",
@@ -503,6 +528,29 @@ mod tests {
             );
             assert_eq!(routed_total(&endings), 10_000);
         }
+    }
+
+    #[test]
+    fn the_report_gets_the_rate_and_the_time_per_message() {
+        let mut run = Run::new(crate::Size::Quick);
+        let outcome = run_memory_variant(&mut run).unwrap();
+        assert!(outcome.result.starts_with("prime 551, non_prime 9449"));
+        let figure = |name: &str| {
+            run.figures()
+                .iter()
+                .find(|figure| figure.name == name)
+                .map(|figure| (figure.value, figure.unit))
+        };
+        let (rate, unit) = figure("messages/s").unwrap();
+        assert!(rate > 0.0 && rate.fract() == 0.0 && unit == Unit::Count);
+        let (per_message, unit) = figure("per message").unwrap();
+        assert_eq!(unit, Unit::Seconds);
+        // The two figures describe the same run: 10,000 messages.
+        assert!(
+            (rate * per_message - 1.0).abs() < 0.01,
+            "{rate} x {per_message}"
+        );
+        assert_eq!(figure("added per message"), None);
     }
 
     #[test]

@@ -234,7 +234,7 @@ pub mod figure {
     /// `HELD` over the word list's tokens.
     pub const PER_WORD: &str = "bytes per word";
     /// Seconds for 100,000 lookups.
-    pub const LOOKUPS: &str = "100,000 lookups s";
+    pub const LOOKUPS: &str = "100,000 lookups";
 }
 
 /// Builds `C` from the word list (timed), measures what it holds and its lookups, and checks

@@ -70,7 +70,7 @@ mod tests {
             assert!(run.elapsed().is_some(), "{}", workload.id());
             let recorded: Vec<&str> = run.figures().iter().map(|f| f.name).collect();
             let expected: &[&str] = match workload.name {
-                "text-containers" => &["held bytes", "bytes per word", "100,000 lookups s"],
+                "text-containers" => &["held bytes", "bytes per word", "100,000 lookups"],
                 "hyperloglog-main" => &["estimate", "exact"],
                 _ => &["held bytes", "estimate", "exact"],
             };
