@@ -285,6 +285,32 @@ fn borrows_in_the_tail(cell: std::cell::RefCell<Vec<u64>>) -> usize {
     cell.borrow().len()
 }
 
+#[hiperf::memit]
+fn keeps_a_mebibyte() -> Vec<u8> {
+    let kept = vec![1u8; 1 << 20];
+    kept
+}
+
+#[test]
+fn a_thread_that_freed_memory_of_another_still_shows_what_its_call_holds() {
+    // Allocated by another thread and freed by this one: this thread's own level falls by
+    // 4 MiB, below zero on a fresh thread.
+    let handed_over = std::thread::spawn(|| vec![1u8; 4 << 20]).join().unwrap();
+    let before = hiperf_runtime::alloc::thread_heap().live;
+    drop(handed_over);
+    assert_eq!(hiperf_runtime::alloc::thread_heap().live - before, -4 * MIB);
+    let kept = keeps_a_mebibyte();
+    assert_eq!(kept.len(), 1 << 20);
+    if !hiperf::ENABLED {
+        return;
+    }
+    // The level is the call's: 1 MiB held above its entry (it read 0 B, the thread's own
+    // level clamped, before).
+    let figures = memory_of("keeps_a_mebibyte", "vec![1u8; 1 << 20]");
+    assert_eq!((figures.usage_bytes, figures.increment_bytes), (MIB, MIB));
+    assert_eq!(memory_of("keeps_a_mebibyte", "kept").usage_bytes, MIB);
+}
+
 #[test]
 fn memory_freed_by_dropping_an_owned_argument_is_the_functions() {
     assert_eq!(consumes_in_the_tail(vec![0; 1000]), 1000);
@@ -306,6 +332,11 @@ fn memory_freed_by_dropping_an_owned_argument_is_the_functions() {
     // Dropping the argument at the end of the call is charged where `drop(values)` would be.
     assert_eq!(
         memory_of("drops_explicitly", "drop(values);").increment_bytes,
+        -8000
+    );
+    // The level after the drop is below the call's entry.
+    assert_eq!(
+        memory_of("drops_explicitly", "drop(values);").usage_bytes,
         -8000
     );
     assert_eq!(memory_of("consumes", "length").increment_bytes, -8000);

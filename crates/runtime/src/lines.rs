@@ -67,13 +67,34 @@ pub struct TimeSlot {
     pub suspended_ticks: Counter,
 }
 
+/// Added to a usage level so that 0 stays free to mean "never ran": levels are far inside
+/// ±2^62 bytes.
+const USAGE_OFFSET: u64 = 1 << 62;
+
+impl MemorySlot {
+    /// A usage level as [`MemorySlot::usage`] stores it.
+    #[inline(always)]
+    pub fn encode_usage(level: i64) -> u64 {
+        (level as u64).wrapping_add(USAGE_OFFSET)
+    }
+
+    /// The usage level, `None` when the line never ran.
+    pub fn usage_level(&self) -> Option<i64> {
+        match self.usage.get() {
+            0 => None,
+            stored => Some(stored.wrapping_sub(USAGE_OFFSET) as i64),
+        }
+    }
+}
+
 /// Memory counters of one probe slot (see the `alloc` module for the meaning of each figure).
 #[derive(Debug, Default)]
 #[repr(C)]
 pub struct MemorySlot {
     /// Net change of live heap bytes over every run of the line (two's complement).
     pub increment: Counter,
-    /// Live heap bytes of the thread after the line's last run.
+    /// The thread's live heap after the line's last run, above its level at that call's entry
+    /// ([`MemorySlot::encode_usage`]; 0 until the line has run).
     pub usage: Counter,
     /// Highest live heap reached while the line ran, above the level at its start.
     pub peak: Counter,

@@ -278,6 +278,12 @@ fn add_call_memory(into: &mut CallMemory, other: &CallMemory) {
 }
 
 fn add_line(into: &mut LineProfile, other: &LineProfile) {
+    // A level is taken only from a profile where the line ran (elsewhere it reads 0).
+    let usage = match (into.hits, other.hits) {
+        (_, 0) => into.memory.as_ref().map(|m| m.usage_bytes),
+        (0, _) => other.memory.as_ref().map(|m| m.usage_bytes),
+        _ => None,
+    };
     into.probed |= other.probed;
     into.hits += other.hits;
     into.time_ns += other.time_ns;
@@ -291,6 +297,9 @@ fn add_line(into: &mut LineProfile, other: &LineProfile) {
         }
         (a, b) => a.or_else(|| b.clone()),
     };
+    if let (Some(memory), Some(usage)) = (into.memory.as_mut(), usage) {
+        memory.usage_bytes = usage;
+    }
 }
 
 fn add_line_memory(into: &mut LineMemory, other: &LineMemory) {
@@ -317,13 +326,31 @@ mod tests {
             suspended_ns: 0.0,
             samples: 0,
             memory: Some(LineMemory {
-                usage_bytes: allocations * 8,
+                usage_bytes: allocations as i64 * 8,
                 increment_bytes: allocations as i64,
                 peak_bytes: allocations * 16,
                 allocations,
                 allocated_bytes: allocations * 100,
             }),
         }
+    }
+
+    #[test]
+    fn a_lines_level_comes_from_the_profiles_where_it_ran() {
+        let mut ran = line(11, 1, 0);
+        ran.memory.as_mut().unwrap().usage_bytes = -8000;
+        let mut idle = line(11, 0, 0);
+        idle.memory.as_mut().unwrap().usage_bytes = 0;
+        for (first, second) in [(&idle, &ran), (&ran, &idle)] {
+            let mut into = first.clone();
+            add_line(&mut into, second);
+            assert_eq!(into.memory.unwrap().usage_bytes, -8000);
+        }
+        let mut both = ran.clone();
+        let mut higher = ran.clone();
+        higher.memory.as_mut().unwrap().usage_bytes = 64;
+        add_line(&mut both, &higher);
+        assert_eq!((both.hits, both.memory.unwrap().usage_bytes), (2, 64));
     }
 
     fn function(name: &str, calls: u64, lines: Vec<LineProfile>) -> FunctionProfile {

@@ -10,7 +10,7 @@ use std::thread::LocalKey;
 use crate::alloc::{self, HeapSlot};
 use crate::calls;
 use crate::clock;
-use crate::lines::{Block, BlockCell};
+use crate::lines::{Block, BlockCell, MemorySlot};
 use crate::registry::Site;
 
 /// What a mark does; implemented by the frames so that [`MarkIter`] works with each.
@@ -300,7 +300,11 @@ impl MemoryProbe for MemoryState {
         counters
             .increment
             .add(live.wrapping_sub(self.line_live.get()) as u64);
-        counters.usage.set(live.max(0) as u64);
+        // Above the call's entry: a thread's own level can be below zero (it freed what other
+        // threads allocated), which would read as nothing held at all.
+        counters
+            .usage
+            .set(MemorySlot::encode_usage(live.wrapping_sub(self.entry_live)));
         counters
             .peak
             .raise((peak - self.line_live.get()).max(0) as u64);

@@ -204,8 +204,9 @@ pub struct LineProfile {
 /// Memory figures of one line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LineMemory {
-    /// Live heap of the thread after the line's last run, in bytes.
-    pub usage_bytes: u64,
+    /// The thread's live heap after the line's last run, above its level at that call's
+    /// entry, in bytes (negative when the call freed what it was given).
+    pub usage_bytes: i64,
     /// Net change of live heap over every run of the line, in bytes.
     pub increment_bytes: i64,
     /// Highest live heap reached while the line ran, above its level at the line's start.
@@ -376,11 +377,13 @@ fn function(
         .collect();
     let mut total_ns = 0.0;
     let mut total_ticks = 0u64;
+    let mut usage: Vec<Option<i64>> = vec![None; lines.len()];
     for (index, &line) in info.slot_lines.iter().enumerate().skip(1) {
-        let Some(row) = line
-            .checked_sub(first)
-            .and_then(|offset| lines.get_mut(offset as usize))
-        else {
+        let Some((row, row_usage)) = line.checked_sub(first).and_then(|offset| {
+            lines
+                .get_mut(offset as usize)
+                .zip(usage.get_mut(offset as usize))
+        }) else {
             continue;
         };
         let mut time_ns = calibration.to_ns(ticks[index]);
@@ -397,7 +400,10 @@ fn function(
         total_ns += time_ns;
         total_ticks += ticks[index];
         if let Some(totals) = memory.get(index) {
-            totals.merge_into(row.memory.get_or_insert(LineMemory::default_zero()));
+            totals.merge_into(
+                row.memory.get_or_insert(LineMemory::default_zero()),
+                row_usage,
+            );
         }
     }
     if !options.subtract_probe {
@@ -458,7 +464,7 @@ impl LineMemory {
 
 #[derive(Clone, Debug, Default)]
 struct MemoryTotals {
-    usage: u64,
+    usage: Option<i64>,
     increment: i64,
     peak: u64,
     allocations: u64,
@@ -467,17 +473,20 @@ struct MemoryTotals {
 
 impl MemoryTotals {
     fn add(&mut self, slot: &MemorySlot) {
-        // Usage is a level, not a sum: the last thread to run the line sets it, and with one
-        // thread that is the line's last run.
-        self.usage = self.usage.max(slot.usage.get());
+        // Usage is a level, not a sum: the highest of the threads that ran the line, and with
+        // one thread the line's last run.
+        self.usage = self.usage.max(slot.usage_level());
         self.increment += slot.increment.get() as i64;
         self.peak = self.peak.max(slot.peak.get());
         self.allocations += slot.allocations.get();
         self.allocated += slot.allocated.get();
     }
 
-    fn merge_into(&self, line: &mut LineMemory) {
-        line.usage_bytes = line.usage_bytes.max(self.usage);
+    /// Adds the slot's figures to its line's; `usage` is the line's level so far (`None`
+    /// until one of its slots ran).
+    fn merge_into(&self, line: &mut LineMemory, usage: &mut Option<i64>) {
+        *usage = (*usage).max(self.usage);
+        line.usage_bytes = usage.unwrap_or(0);
         line.increment_bytes += self.increment;
         line.peak_bytes = line.peak_bytes.max(self.peak);
         line.allocations += self.allocations;
