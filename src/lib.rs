@@ -29,7 +29,7 @@
 //! SIGHUP (then the process still ends with the signal's own status).
 //!
 //! Environment at run time: `HIPERF_REPORT=PATH|off` (text report to a file instead of
-//! stderr), `HIPERF_JSON=PATH` (the profile as JSON, schema `hiperf.profile/2`),
+//! stderr), `HIPERF_JSON=PATH` (the profile as JSON, schema `hiperf.profile/3`),
 //! `HIPERF_FOLDED=PATH` (folded stacks), `HIPERF_TRACE=PATH` (Chrome trace),
 //! `HIPERF_PPROF=PATH` (gzipped pprof protobuf, for `go tool pprof`),
 //! `HIPERF_SORT=KEY` (the call table's order), `HIPERF_SUBTRACT_PROBE=1` (subtract the

@@ -311,6 +311,72 @@ fn a_thread_that_freed_memory_of_another_still_shows_what_its_call_holds() {
     assert_eq!(memory_of("keeps_a_mebibyte", "kept").usage_bytes, MIB);
 }
 
+#[hiperf::memit]
+fn keeps_a_mebibyte_per_level(levels: u32, kept: &mut Vec<Vec<u8>>) {
+    kept.push(vec![0u8; 1 << 20]);
+    if levels > 1 {
+        keeps_a_mebibyte_per_level(levels - 1, kept);
+    }
+}
+
+#[test]
+fn a_recursions_lines_measure_from_the_outermost_calls_entry() {
+    let mut kept = Vec::with_capacity(8);
+    keeps_a_mebibyte_per_level(4, &mut kept);
+    assert_eq!(kept.len(), 4);
+    if !hiperf::ENABLED {
+        return;
+    }
+    // The push last ran in the innermost call, the recursive call's line last ended in the
+    // outermost: both after 4 MiB were kept, and both say so (from each frame's own entry
+    // the push would read 1 MiB).
+    let push = memory_of(
+        "keeps_a_mebibyte_per_level",
+        "kept.push(vec![0u8; 1 << 20]);",
+    );
+    let call = memory_of(
+        "keeps_a_mebibyte_per_level",
+        "keeps_a_mebibyte_per_level(levels - 1",
+    );
+    assert_eq!((push.usage_bytes, call.usage_bytes), (4 * MIB, 4 * MIB));
+    assert_eq!(push.increment_bytes, 4 * MIB);
+}
+
+#[hiperf::memit]
+fn frees_unless_kept(values: Vec<u64>, keep: bool) -> Option<Vec<u64>> {
+    if keep {
+        return Some(values);
+    }
+    drop(values);
+    None
+}
+
+#[test]
+fn a_lines_level_comes_from_the_threads_that_ran_it() {
+    // One thread runs the line, below its call's entry; another has the function's counters
+    // but returns before the line: the line's level is the first thread's, not a 0 from the
+    // second.
+    // Both threads alive at once (a barrier before they exit), so that each has a block of
+    // its own rather than the second taking the first's.
+    let both = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let run = |keep: bool| {
+        let both = std::sync::Arc::clone(&both);
+        std::thread::spawn(move || {
+            let result = frees_unless_kept(vec![0; 1000], keep);
+            both.wait();
+            result
+        })
+    };
+    let (freed, kept) = (run(false), run(true));
+    let (freed, kept) = (freed.join().unwrap(), kept.join().unwrap());
+    assert_eq!((freed, kept.map(|v| v.len())), (None, Some(1000)));
+    if !hiperf::ENABLED {
+        return;
+    }
+    let line = memory_of("frees_unless_kept", "drop(values);");
+    assert_eq!((line.usage_bytes, line.increment_bytes), (-8000, -8000));
+}
+
 #[test]
 fn memory_freed_by_dropping_an_owned_argument_is_the_functions() {
     assert_eq!(consumes_in_the_tail(vec![0; 1000]), 1000);

@@ -20,7 +20,7 @@ use crate::root;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The earlier run: a `report.json` (hiperf.report/1) or a profile (hiperf.profile/2,
+    /// The earlier run: a `report.json` (hiperf.report/1) or a profile (hiperf.profile/3,
     /// as `HIPERF_JSON` writes it).
     base: PathBuf,
     /// The later run [default: target/hiperf/report.json].
@@ -71,12 +71,12 @@ pub(crate) fn read(path: &Path) -> Result<Run, String> {
                 report: Some(report),
             })
         }
-        "hiperf.profile/1" | "hiperf.profile/2" => Ok(Run {
+        "hiperf.profile/1" | "hiperf.profile/2" | "hiperf.profile/3" => Ok(Run {
             report: None,
             profile: Some(serde_json::from_value(value).map_err(invalid)?),
         }),
         other => Err(format!(
-            "{}: unknown schema `{other}`; expected hiperf.report/1 or hiperf.profile/2",
+            "{}: unknown schema `{other}`; expected hiperf.report/1 or hiperf.profile/3",
             path.display()
         )),
     }

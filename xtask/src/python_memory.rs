@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use hiperf_report::figures::containers;
 use hiperf_report::model::RunReport;
 use hiperf_report::python::{MemoryRun, PythonComparison};
 use serde::Deserialize;
@@ -76,11 +77,11 @@ pub fn compare(
             program,
             workload: rust.id.clone(),
             python_bytes: None,
-            rust_bytes: figure("held bytes"),
+            rust_bytes: figure(containers::HELD),
             python_seconds: None,
             rust_seconds: rust.seconds.as_ref().map(|s| s.median),
             python_lookup_seconds: None,
-            rust_lookup_seconds: figure("100,000 lookups"),
+            rust_lookup_seconds: figure(containers::LOOKUPS),
             message: String::new(),
             passed: false,
         };

@@ -17,6 +17,17 @@ use crate::html::escape;
 use crate::model::{Figure, WorkloadResult};
 use crate::svg::{self, Bar, BarKind};
 
+/// The figure names chapter 11's text containers record, which the Python comparison
+/// (`cargo xtask report --vs-python`) reads back: one definition for both.
+pub mod containers {
+    /// The heap the built container holds, in bytes.
+    pub const HELD: &str = "held bytes";
+    /// `HELD` over the word list's tokens.
+    pub const PER_WORD: &str = "bytes per word";
+    /// Seconds for 100,000 lookups.
+    pub const LOOKUPS: &str = "100,000 lookups";
+}
+
 /// The figure whose value each estimate is drawn against.
 pub const EXACT: &str = "exact";
 /// The figure drawn against [`EXACT`].

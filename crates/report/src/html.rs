@@ -776,7 +776,7 @@ fn memory_table(out: &mut String, function: &FunctionProfile) {
     let _ = writeln!(
         out,
         "<table class=\"lines memory\">\n<caption>{} line by line (memory_profiler's columns, \
-         plus peak and allocations; the calling thread's heap, its usage above the call's entry)</caption>\n<thead><tr>\
+         plus peak and allocations; the calling thread's heap, its usage above the outermost call's entry)</caption>\n<thead><tr>\
          <th scope=\"col\" class=\"num\">Line #</th><th scope=\"col\" class=\"num\">Mem usage</th>\
          <th scope=\"col\" class=\"num\">Increment</th><th scope=\"col\" class=\"num\">Peak</th>\
          <th scope=\"col\" class=\"num\">Allocs</th><th scope=\"col\" class=\"num\">Occurrences</th>\

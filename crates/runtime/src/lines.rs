@@ -93,7 +93,8 @@ impl MemorySlot {
 pub struct MemorySlot {
     /// Net change of live heap bytes over every run of the line (two's complement).
     pub increment: Counter,
-    /// The thread's live heap after the line's last run, above its level at that call's entry
+    /// The thread's live heap after the line's last run, above its level at the entry of the
+    /// outermost open call of the function
     /// ([`MemorySlot::encode_usage`]; 0 until the line has run).
     pub usage: Counter,
     /// Highest live heap reached while the line ran, above the level at its start.
@@ -123,6 +124,9 @@ pub struct Block {
     pub primitive_calls: Counter,
     /// Calls of this function now open in this thread.
     pub depth: Counter,
+    /// The thread's live heap at the entry of the outermost open call (two's complement): the
+    /// level a line's usage is measured from, in recursive calls too (memory profiling).
+    pub(crate) usage_base: Counter,
     /// Inclusive ticks of the primitive calls (cProfile's cumtime: recursion not counted twice).
     pub cumulative_ticks: Counter,
     /// The longest single call, in ticks.
@@ -373,6 +377,7 @@ fn allocate(site: &'static Site) -> &'static Block {
         threads: Counter::new(),
         primitive_calls: Counter::new(),
         depth: Counter::new(),
+        usage_base: Counter::new(),
         cumulative_ticks: Counter::new(),
         max_ticks: Counter::new(),
         inverse_min_ticks: Counter::new(),

@@ -1,4 +1,4 @@
-//! One profile across processes: saved profiles (`hiperf.profile/2` JSON) merged into one,
+//! One profile across processes: saved profiles (`hiperf.profile/3` JSON) merged into one,
 //! and the profiles of worker processes folded into this process's snapshots.
 //!
 //! A program that spawns workers gives each one a path in `HIPERF_JSON` (and
@@ -20,7 +20,8 @@
 //! Functions are the same function when their module path, name, file and line agree; lines
 //! when their numbers agree; call paths when their parents and functions agree. Counts and
 //! times add up (hits, calls, nanoseconds, allocations, bytes allocated, increments); maxima
-//! stay maxima (longest call, peaks, line usage). Per-call percentiles cannot be merged from
+//! stay maxima (longest call, peaks); a line's usage, a level, comes from the profiles where
+//! the line ran (the highest of them when it ran in several). Per-call percentiles cannot be merged from
 //! percentiles: a merged function keeps, per percentile, the largest of its parts', an upper
 //! bound of the merged one (exact when only one part called it). The clock and the process
 //! figures (RSS, whole-process heap at entry and exit) stay those of the profile merged into.
@@ -132,7 +133,7 @@ pub fn merged<'a>(profiles: impl IntoIterator<Item = &'a Profile>) -> Profile {
     total
 }
 
-/// Reads a saved profile (`HIPERF_JSON`, schema `hiperf.profile/2`).
+/// Reads a saved profile (`HIPERF_JSON`, schema `hiperf.profile/3`).
 ///
 /// # Errors
 ///

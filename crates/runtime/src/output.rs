@@ -21,7 +21,7 @@ use crate::snapshot::{self, Profile, SnapshotOptions};
 /// Environment:
 /// - `HIPERF_REPORT=PATH` writes the text report to `PATH` instead of stderr
 ///   (`HIPERF_REPORT=off` writes none);
-/// - `HIPERF_JSON=PATH` also writes the profile as JSON (schema `hiperf.profile/2`);
+/// - `HIPERF_JSON=PATH` also writes the profile as JSON (schema `hiperf.profile/3`);
 /// - `HIPERF_SUBTRACT_PROBE=1` subtracts the calibrated probe cost from line times;
 /// - `HIPERF_SORT=cumulative|tottime|ncalls|name` orders the call table;
 /// - `HIPERF_FOLDED=PATH` writes folded stacks (for flame graphs);

@@ -105,6 +105,8 @@ impl MemoryProbe for NoMemory {
 pub struct MemoryState {
     heap: &'static HeapSlot,
     entry_live: i64,
+    /// The level line usage is measured from: the outermost open call's entry level.
+    usage_base: i64,
     /// The caller's high-water mark at entry, handed back at exit.
     caller_peak: i64,
     /// The highest live value seen during this call.
@@ -271,11 +273,19 @@ impl MemoryProbe for MemoryState {
         }
         let heap = alloc::current();
         let live = heap.live();
+        // `Frame::enter_in` counts this call in `depth` before entering memory: 1 is outermost.
+        let usage_base = if block.depth.get() == 1 {
+            block.usage_base.set(live as u64);
+            live
+        } else {
+            block.usage_base.get() as i64
+        };
         // The caller's line keeps its high-water mark: taken now, handed back at exit.
         let caller_peak = heap.take_peak();
         MemoryState {
             heap,
             entry_live: live,
+            usage_base,
             caller_peak,
             call_peak: Cell::new(live),
             line_live: Cell::new(live),
@@ -300,11 +310,12 @@ impl MemoryProbe for MemoryState {
         counters
             .increment
             .add(live.wrapping_sub(self.line_live.get()) as u64);
-        // Above the call's entry: a thread's own level can be below zero (it freed what other
-        // threads allocated), which would read as nothing held at all.
+        // Above the outermost call's entry: a thread's own level can be below zero (it freed
+        // what other threads allocated), which would read as nothing held at all; and every
+        // frame of a recursion measures from the same level, so the lines agree.
         counters
             .usage
-            .set(MemorySlot::encode_usage(live.wrapping_sub(self.entry_live)));
+            .set(MemorySlot::encode_usage(live.wrapping_sub(self.usage_base)));
         counters
             .peak
             .raise((peak - self.line_live.get()).max(0) as u64);

@@ -1,6 +1,6 @@
 //! A plain-data copy of every counter, in nanoseconds: what reports render and JSON stores.
 //!
-//! JSON schema `hiperf.profile/2` (documented in `docs/json-schema.md`): the [`Profile`] struct
+//! JSON schema `hiperf.profile/3` (documented in `docs/json-schema.md`): the [`Profile`] struct
 //! serialised by serde, field for field.
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::probe::{Probe, TimeFrame};
 use crate::registry::{Measures, Site, SiteInfo};
 
 /// The schema name written in every profile.
-pub const SCHEMA: &str = "hiperf.profile/2";
+pub const SCHEMA: &str = "hiperf.profile/3";
 
 /// Everything one run recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -473,8 +473,9 @@ struct MemoryTotals {
 
 impl MemoryTotals {
     fn add(&mut self, slot: &MemorySlot) {
-        // Usage is a level, not a sum: the highest of the threads that ran the line, and with
-        // one thread the line's last run.
+        // Usage is a level, not a sum: the highest over the blocks where the line ran, and
+        // with one thread the line's last run (threads that took one block in turn, one
+        // after another exited, leave the last one's).
         self.usage = self.usage.max(slot.usage_level());
         self.increment += slot.increment.get() as i64;
         self.peak = self.peak.max(slot.peak.get());

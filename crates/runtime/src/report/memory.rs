@@ -11,7 +11,7 @@ pub fn render_memory(out: &mut String, function: &FunctionProfile) {
     let _ = writeln!(out, "Filename: {}", function.file);
     let _ = writeln!(
         out,
-        "Function: {} at line {}; Mem usage: the calling thread's heap above its level at the call's entry",
+        "Function: {} at line {}; Mem usage: the calling thread's heap above its level at the outermost call's entry",
         function.name, function.line
     );
     if let Some(memory) = &function.memory {

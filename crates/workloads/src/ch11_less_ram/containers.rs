@@ -229,12 +229,7 @@ pub const PROBES: usize = 1000;
 
 /// Figure names the report shows for every container.
 pub mod figure {
-    /// The heap the built container holds, in bytes.
-    pub const HELD: &str = "held bytes";
-    /// `HELD` over the word list's tokens.
-    pub const PER_WORD: &str = "bytes per word";
-    /// Seconds for 100,000 lookups.
-    pub const LOOKUPS: &str = "100,000 lookups";
+    pub use hiperf_report::figures::containers::{HELD, LOOKUPS, PER_WORD};
 }
 
 /// Builds `C` from the word list (timed), measures what it holds and its lookups, and checks

@@ -70,7 +70,11 @@ mod tests {
             assert!(run.elapsed().is_some(), "{}", workload.id());
             let recorded: Vec<&str> = run.figures().iter().map(|f| f.name).collect();
             let expected: &[&str] = match workload.name {
-                "text-containers" => &["held bytes", "bytes per word", "100,000 lookups"],
+                "text-containers" => &[
+                    super::figure::HELD,
+                    super::figure::PER_WORD,
+                    super::figure::LOOKUPS,
+                ],
                 "hyperloglog-main" => &["estimate", "exact"],
                 _ => &["held bytes", "estimate", "exact"],
             };
