@@ -279,12 +279,7 @@ fn add_call_memory(into: &mut CallMemory, other: &CallMemory) {
 }
 
 fn add_line(into: &mut LineProfile, other: &LineProfile) {
-    // A level is taken only from a profile where the line ran (elsewhere it reads 0).
-    let usage = match (into.hits, other.hits) {
-        (_, 0) => into.memory.as_ref().map(|m| m.usage_bytes),
-        (0, _) => other.memory.as_ref().map(|m| m.usage_bytes),
-        _ => None,
-    };
+    let ran = (into.hits > 0, other.hits > 0);
     into.probed |= other.probed;
     into.hits += other.hits;
     into.time_ns += other.time_ns;
@@ -293,18 +288,22 @@ fn add_line(into: &mut LineProfile, other: &LineProfile) {
     into.samples += other.samples;
     into.memory = match (into.memory.take(), &other.memory) {
         (Some(mut a), Some(b)) => {
-            add_line_memory(&mut a, b);
+            add_line_memory(&mut a, b, ran);
             Some(a)
         }
         (a, b) => a.or_else(|| b.clone()),
     };
-    if let (Some(memory), Some(usage)) = (into.memory.as_mut(), usage) {
-        memory.usage_bytes = usage;
-    }
 }
 
-fn add_line_memory(into: &mut LineMemory, other: &LineMemory) {
-    into.usage_bytes = into.usage_bytes.max(other.usage_bytes);
+/// Adds `other`'s figures to `into`'s; `ran` says in which of the two the line ran.
+fn add_line_memory(into: &mut LineMemory, other: &LineMemory, ran: (bool, bool)) {
+    // A level comes from the profiles where the line ran (elsewhere it reads 0), the highest
+    // of them.
+    into.usage_bytes = match ran {
+        (true, true) => into.usage_bytes.max(other.usage_bytes),
+        (false, true) => other.usage_bytes,
+        _ => into.usage_bytes,
+    };
     into.increment_bytes += other.increment_bytes;
     into.peak_bytes = into.peak_bytes.max(other.peak_bytes);
     into.allocations += other.allocations;

@@ -377,12 +377,13 @@ fn function(
         .collect();
     let mut total_ns = 0.0;
     let mut total_ticks = 0u64;
-    let mut usage: Vec<Option<i64>> = vec![None; lines.len()];
+    // Each row's memory, summed over its slots, made a `LineMemory` once they are all in.
+    let mut row_memory: Vec<Option<MemoryTotals>> = vec![None; lines.len()];
     for (index, &line) in info.slot_lines.iter().enumerate().skip(1) {
-        let Some((row, row_usage)) = line.checked_sub(first).and_then(|offset| {
+        let Some((row, memory_of_row)) = line.checked_sub(first).and_then(|offset| {
             lines
                 .get_mut(offset as usize)
-                .zip(usage.get_mut(offset as usize))
+                .zip(row_memory.get_mut(offset as usize))
         }) else {
             continue;
         };
@@ -400,11 +401,13 @@ fn function(
         total_ns += time_ns;
         total_ticks += ticks[index];
         if let Some(totals) = memory.get(index) {
-            totals.merge_into(
-                row.memory.get_or_insert(LineMemory::default_zero()),
-                row_usage,
-            );
+            memory_of_row
+                .get_or_insert_with(MemoryTotals::default)
+                .absorb(totals);
         }
+    }
+    for (row, totals) in lines.iter_mut().zip(row_memory) {
+        row.memory = totals.map(|totals| totals.line());
     }
     if !options.subtract_probe {
         // The sum of the ticks, converted once: equal tick counts give equal figures (the
@@ -450,18 +453,6 @@ fn nonzero(value: u64) -> Option<u64> {
     (value > 1).then_some(value)
 }
 
-impl LineMemory {
-    fn default_zero() -> Self {
-        LineMemory {
-            usage_bytes: 0,
-            increment_bytes: 0,
-            peak_bytes: 0,
-            allocations: 0,
-            allocated_bytes: 0,
-        }
-    }
-}
-
 #[derive(Clone, Debug, Default)]
 struct MemoryTotals {
     usage: Option<i64>,
@@ -473,25 +464,36 @@ struct MemoryTotals {
 
 impl MemoryTotals {
     fn add(&mut self, slot: &MemorySlot) {
-        // Usage is a level, not a sum: the highest over the blocks where the line ran, and
-        // with one thread the line's last run (threads that took one block in turn, one
-        // after another exited, leave the last one's).
-        self.usage = self.usage.max(slot.usage_level());
-        self.increment += slot.increment.get() as i64;
-        self.peak = self.peak.max(slot.peak.get());
-        self.allocations += slot.allocations.get();
-        self.allocated += slot.allocated.get();
+        self.absorb(&MemoryTotals {
+            usage: slot.usage_level(),
+            increment: slot.increment.get() as i64,
+            peak: slot.peak.get(),
+            allocations: slot.allocations.get(),
+            allocated: slot.allocated.get(),
+        });
     }
 
-    /// Adds the slot's figures to its line's; `usage` is the line's level so far (`None`
-    /// until one of its slots ran).
-    fn merge_into(&self, line: &mut LineMemory, usage: &mut Option<i64>) {
-        *usage = (*usage).max(self.usage);
-        line.usage_bytes = usage.unwrap_or(0);
-        line.increment_bytes += self.increment;
-        line.peak_bytes = line.peak_bytes.max(self.peak);
-        line.allocations += self.allocations;
-        line.allocated_bytes += self.allocated;
+    /// Adds `other`'s figures (another block's, or another slot of the same line).
+    fn absorb(&mut self, other: &MemoryTotals) {
+        // Usage is a level, not a sum: the highest where the line ran (`None` elsewhere), and
+        // with one thread the line's last run (threads that took one block in turn, one
+        // after another exited, leave the last one's).
+        self.usage = self.usage.max(other.usage);
+        self.increment += other.increment;
+        self.peak = self.peak.max(other.peak);
+        self.allocations += other.allocations;
+        self.allocated += other.allocated;
+    }
+
+    /// The line's figures (a level of 0 for a line that never ran).
+    fn line(&self) -> LineMemory {
+        LineMemory {
+            usage_bytes: self.usage.unwrap_or(0),
+            increment_bytes: self.increment,
+            peak_bytes: self.peak,
+            allocations: self.allocations,
+            allocated_bytes: self.allocated,
+        }
     }
 }
 
