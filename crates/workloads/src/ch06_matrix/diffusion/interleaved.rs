@@ -83,6 +83,48 @@ trait Lanes: Copy {
     fn rotate_down(self, value: Self::Vector) -> Self::Vector;
 }
 
+/// How far ahead of the loads the row pass asks for the centre and lower rows, in cells:
+/// 1280 bytes, 20 cache lines (one prefetch per row per iteration, so every other line on
+/// AVX-512F and every line on AVX2).
+///
+/// PERF: on the 2-core Zen 4 machine (AVX-512F) at book size, the rows come from L3 and the
+/// hardware prefetchers alone left the pass waiting on them. Measured on 2026-12-06 (03:55 to
+/// 04:30 UTC) with `diffusion_passes`, distances and rows set from the environment in a scratch
+/// build, every setting alternated in one run:
+/// - one core (`taskset -c 1 ... interleaved 640 500 7`): 53.0 ms without, 45.7 ms with the
+///   three input rows 16 vectors ahead, 42.4 ms with the centre and lower rows only (the upper
+///   row is the previous row's centre, still in L1), 51.5 ms with the centre row only; 12
+///   vectors ahead was too close (45.8 ms), 32 too far (45.0 ms); asking for the output row
+///   with `prefetchw` as well cost 2 ms;
+/// - two cores (`... interleaved-rayon 640 500 21`, three rounds): medians 31.8, 30.5 and
+///   29.3 ms without, 23.6, 23.5 and 24.8 ms with the centre and lower rows 20 vectors ahead
+///   (minimums 27.7 against 22.9 ms);
+/// - this constant against the build before it, alternated (04:35 UTC, a slower hour): one
+///   core 53.0, 52.5 and 52.7 ms before, 48.6, 47.5 and 47.7 ms after (medians of 7); two cores,
+///   minimums 27.6 to 27.9 ms before, 24.3 to 24.9 ms after, medians too noisy to compare.
+///
+/// Temporal blocking on top of it (this layout's rows through [`super::blocked`]'s wavefront,
+/// scratch build) gained on one core at two steps per sweep (40.8 against 47.7 ms) and lost
+/// from three (51 to 52 ms: the levels' rings no longer fit L1), and on two cores its medians
+/// were above the plain pass's (32 to 33 ms against 25 to 26, minimums 21.6 to 22.1 against
+/// 24.5 to 24.8): one band per thread, each sweep waits for the slower.
+const PREFETCH_AHEAD: usize = 1280 / size_of::<f64>();
+
+/// Asks for the cache line holding `cell` to be brought to L1; no-op where there is no such
+/// hint. A prefetch never faults, so `cell` may lie past the end of its row.
+#[inline(always)]
+fn prefetch(cell: *const f64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetcht0` (SSE, in every x86-64 CPU) reads nothing architecturally and never
+    // faults, whatever the address.
+    unsafe {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(cell.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = cell;
+}
+
 /// One row of the step in the interleaved layout: `out` from the rows `up`, `center` and
 /// `down` (each `WIDTH × vectors` cells, `vectors` ≥ 2).
 #[inline(always)]
@@ -142,6 +184,8 @@ fn row<L: Lanes>(lanes: L, up: &[f64], center: &[f64], down: &[f64], out: &mut [
     let mut index = 0;
     // Two vectors per iteration, so that the neighbours change roles without moves.
     while index + 2 < vectors {
+        prefetch(center.wrapping_add(index * L::WIDTH + PREFETCH_AHEAD));
+        prefetch(down.wrapping_add(index * L::WIDTH + PREFETCH_AHEAD));
         // SAFETY: as above, `index + 2 < vectors`.
         unsafe {
             let next = lanes.load_unchecked(center, index + 1);
