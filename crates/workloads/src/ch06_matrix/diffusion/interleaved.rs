@@ -88,8 +88,8 @@ trait Lanes: Copy {
 /// AVX-512F and every line on AVX2).
 ///
 /// PERF: on the 2-core Zen 4 machine (AVX-512F) at book size, the rows come from L3 and the
-/// hardware prefetchers alone left the pass waiting on them. Measured on 2026-12-06 (03:55 to
-/// 04:30 UTC) with `diffusion_passes`, distances and rows set from the environment in a scratch
+/// hardware prefetchers alone left the pass waiting on them. Measured on 2026-12-06 (03:45 to
+/// 03:55 UTC) with `diffusion_passes`, distances and rows set from the environment in a scratch
 /// build, every setting alternated in one run:
 /// - one core (`taskset -c 1 ... interleaved 640 500 7`): 53.0 ms without, 45.7 ms with the
 ///   three input rows 16 vectors ahead, 42.4 ms with the centre and lower rows only (the upper
@@ -99,7 +99,7 @@ trait Lanes: Copy {
 /// - two cores (`... interleaved-rayon 640 500 21`, three rounds): medians 31.8, 30.5 and
 ///   29.3 ms without, 23.6, 23.5 and 24.8 ms with the centre and lower rows 20 vectors ahead
 ///   (minimums 27.7 against 22.9 ms);
-/// - this constant against the build before it, alternated (04:35 UTC, a slower hour): one
+/// - this constant against the build before it, alternated (03:58 UTC, a slower minute): one
 ///   core 53.0, 52.5 and 52.7 ms before, 48.6, 47.5 and 47.7 ms after (medians of 7); two cores,
 ///   minimums 27.6 to 27.9 ms before, 24.3 to 24.9 ms after, medians too noisy to compare.
 ///
@@ -107,7 +107,10 @@ trait Lanes: Copy {
 /// scratch build) gained on one core at two steps per sweep (40.8 against 47.7 ms) and lost
 /// from three (51 to 52 ms: the levels' rings no longer fit L1), and on two cores its medians
 /// were above the plain pass's (32 to 33 ms against 25 to 26, minimums 21.6 to 22.1 against
-/// 24.5 to 24.8): one band per thread, each sweep waits for the slower.
+/// 24.5 to 24.8): one band per thread, each sweep waits for the slower. Nor were kept: the
+/// step in place (one grid, each new row written back a row later, so that no line is read
+/// for ownership), 54.5 against 47.5 ms on one core and 32 against 24.5 ms on two; a second,
+/// farther prefetch of the lower row into L2 (2 KB ahead), 5% on one core and 2% on two.
 const PREFETCH_AHEAD: usize = 1280 / size_of::<f64>();
 
 /// Asks for the cache line holding `cell` to be brought to L1; no-op where there is no such
