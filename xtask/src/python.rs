@@ -203,7 +203,8 @@ fn compare_with(python: &str, report: &RunReport, quick: bool, runs: u32) -> Pyt
         );
         let mut run = PythonRun {
             program: command_line,
-            workload: program.workload.to_string(),
+            // The variant whose time this row holds: the program's own, or the one it stood in.
+            workload: rust.id.clone(),
             seconds: None,
             runs: Vec::new(),
             result: String::new(),
@@ -396,11 +397,11 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_fastest_variant_of_a_ladder_is_the_lowest_median_that_passed() {
+    /// A chapter 6 workload `name/variant` with one timed run of `median` seconds.
+    fn variant(name: &str, variant: &str, median: f64, passed: bool) -> WorkloadResult {
         use hiperf_report::model::{Check, Stats};
 
-        let variant = |name: &str, variant: &str, median: f64, passed: bool| WorkloadResult {
+        WorkloadResult {
             id: format!("ch06/{name}/{variant}"),
             chapter: 6,
             name: name.to_string(),
@@ -423,7 +424,11 @@ mod tests {
             charts: Vec::new(),
             notes: Vec::new(),
             figures: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn the_fastest_variant_of_a_ladder_is_the_lowest_median_that_passed() {
         let mut report = RunReport::new("book", 1);
         report.workloads = vec![
             variant("diffusion", "naive", 1.0, true),
@@ -441,6 +446,31 @@ mod tests {
             fastest_of(&report, "ch06/diffusion-numpy/roll-inplace").map(|w| w.id.as_str());
         assert_eq!(fastest, Some("ch06/diffusion/fast"));
         assert_eq!(fastest_of(&report, "ch07/julia/simd"), None);
+    }
+
+    /// NumPy's diffusion, when its own ladder was not selected, is compared with the fastest
+    /// variant of the other ladder, and its row names that variant: it named NumPy's own
+    /// workload beside the other variant's time.
+    #[test]
+    fn a_program_compared_with_another_ladder_names_the_variant_it_was_compared_with() {
+        if !imports(PYTHON, "numpy") {
+            eprintln!("skipped: numpy does not import in {PYTHON}");
+            return;
+        }
+        let mut report = RunReport::new("quick", 1);
+        report.workloads = vec![
+            variant("diffusion", "naive", 1.0, true),
+            variant("diffusion", "fast", 0.05, true),
+        ];
+        let comparison = compare_with(PYTHON, &report, true, 1);
+        let numpy: Vec<_> = comparison
+            .runs
+            .iter()
+            .filter(|run| run.program.starts_with("diffusion_numpy.py"))
+            .collect();
+        assert_eq!(numpy.len(), 1, "{:?}", comparison.runs);
+        assert_eq!(numpy[0].workload, "ch06/diffusion/fast");
+        assert_eq!(numpy[0].rust_seconds, Some(0.05));
     }
 
     #[test]
