@@ -128,10 +128,31 @@ fn prefetch(cell: *const f64) {
     let _ = cell;
 }
 
+/// The order a pass takes the rows in: the row it reads for the first time at row `i` is
+/// `i + 1` going down and `i − 1` going up, and that is the row it prefetches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// Row 0 first.
+    Down,
+    /// The last row first.
+    Up,
+}
+
+impl Rows {
+    /// The order of step `index` of a run: down, then up, in turn.
+    pub fn of_step(index: usize) -> Rows {
+        if index.is_multiple_of(2) {
+            Rows::Down
+        } else {
+            Rows::Up
+        }
+    }
+}
+
 /// One row of the step in the interleaved layout: `out` from the rows `up`, `center` and
-/// `down` (each `WIDTH × vectors` cells, `vectors` ≥ 2).
+/// `down` (each `WIDTH × vectors` cells, `vectors` ≥ 2), in a pass that goes `rows`.
 #[inline(always)]
-fn row<L: Lanes>(lanes: L, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+fn row<L: Lanes>(lanes: L, [up, center, down]: [&[f64]; 3], out: &mut [f64], rows: Rows) {
     let vectors = out.len() / L::WIDTH;
     assert!(
         vectors >= 2
@@ -164,6 +185,10 @@ fn row<L: Lanes>(lanes: L, up: &[f64], center: &[f64], down: &[f64], out: &mut [
     // about 15% faster (see the module's notes).
     let (up, down) = (up.as_ptr(), down.as_ptr());
     let (center, out) = (center.as_ptr(), out.as_mut_ptr());
+    let incoming = match rows {
+        Rows::Down => down,
+        Rows::Up => up,
+    };
     // SAFETY (the loads and stores below): vector `index` of each row, `index < vectors`, and
     // the four rows are `vectors` whole vectors long (asserted above); `out`, a `&mut`, is
     // none of the others.
@@ -188,7 +213,7 @@ fn row<L: Lanes>(lanes: L, up: &[f64], center: &[f64], down: &[f64], out: &mut [
     // Two vectors per iteration, so that the neighbours change roles without moves.
     while index + 2 < vectors {
         prefetch(center.wrapping_add(index * L::WIDTH + PREFETCH_AHEAD));
-        prefetch(down.wrapping_add(index * L::WIDTH + PREFETCH_AHEAD));
+        prefetch(incoming.wrapping_add(index * L::WIDTH + PREFETCH_AHEAD));
         // SAFETY: as above, `index + 2 < vectors`.
         unsafe {
             let next = lanes.load_unchecked(center, index + 1);
@@ -267,7 +292,7 @@ impl Lanes for Portable {
 mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{Lanes, row};
+    use super::{Lanes, Rows, row};
 
     /// AVX2 vectors, with FMA; created only in [`row_avx2`].
     #[derive(Clone, Copy, Debug)]
@@ -279,8 +304,8 @@ mod x86 {
     ///
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn row_avx2(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
-        row(Avx2(()), up, center, down, out);
+    pub unsafe fn row_avx2(rows_in: [&[f64]; 3], out: &mut [f64], rows: Rows) {
+        row(Avx2(()), rows_in, out, rows);
     }
 
     // SAFETY (every block below): an `Avx2` value exists only inside `row_avx2`, which runs
@@ -345,8 +370,8 @@ mod x86 {
     /// The CPU must support AVX-512F.
     #[cfg(hiperf_avx512)]
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn row_avx512(up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
-        row(Avx512(()), up, center, down, out);
+    pub unsafe fn row_avx512(rows_in: [&[f64]; 3], out: &mut [f64], rows: Rows) {
+        row(Avx512(()), rows_in, out, rows);
     }
 
     // SAFETY (every block below): an `Avx512` value exists only inside `row_avx512`, which
@@ -470,15 +495,15 @@ impl Isa {
 
     /// One row of the step, all four rows in the interleaved layout.
     #[inline]
-    fn row(self, up: &[f64], center: &[f64], down: &[f64], out: &mut [f64]) {
+    fn row(self, rows_in: [&[f64]; 3], out: &mut [f64], rows: Rows) {
         match self.kind {
             // SAFETY: an `Isa` of this kind exists only when the CPU has AVX-512F.
             #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
-            Kind::Avx512 => unsafe { x86::row_avx512(up, center, down, out) },
+            Kind::Avx512 => unsafe { x86::row_avx512(rows_in, out, rows) },
             // SAFETY: an `Isa` of this kind exists only when the CPU has AVX2 and FMA.
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => unsafe { x86::row_avx2(up, center, down, out) },
-            Kind::Portable => row(Portable, up, center, down, out),
+            Kind::Avx2 => unsafe { x86::row_avx2(rows_in, out, rows) },
+            Kind::Portable => row(Portable, rows_in, out, rows),
         }
     }
 }
@@ -569,35 +594,52 @@ fn segment(shape: Shape, lanes: usize, from: &[f64], to: &[f64]) -> usize {
     shape.cols / lanes
 }
 
-/// One step in the interleaved layout, rows `first ..` of `out` (whole rows).
-fn step_rows(isa: Isa, shape: Shape, grid: &[f64], first: usize, out: &mut [f64]) {
-    let Shape { rows, cols } = shape;
-    for (offset, out_row) in out.chunks_exact_mut(cols).enumerate() {
+/// One step in the interleaved layout, rows `first ..` of `out` (whole rows), taken in the
+/// order `rows`.
+fn step_rows(isa: Isa, shape: Shape, grid: &[f64], first: usize, out: &mut [f64], rows: Rows) {
+    let Shape { rows: height, cols } = shape;
+    let one = |offset: usize, out_row: &mut [f64]| {
         let i = first + offset;
-        let (up, down) = fused::neighbour_rows(i, rows);
-        isa.row(
-            fused::grid_row(grid, up, cols),
-            fused::grid_row(grid, i, cols),
-            fused::grid_row(grid, down, cols),
-            out_row,
-        );
+        let (up, down) = fused::neighbour_rows(i, height);
+        let rows_in = [up, i, down].map(|row| fused::grid_row(grid, row, cols));
+        isa.row(rows_in, out_row, rows);
+    };
+    let out_rows = out.chunks_exact_mut(cols).enumerate();
+    match rows {
+        Rows::Down => out_rows.for_each(|(offset, out_row)| one(offset, out_row)),
+        Rows::Up => out_rows
+            .rev()
+            .for_each(|(offset, out_row)| one(offset, out_row)),
     }
 }
 
-/// One step in the interleaved layout, row after row.
-pub fn step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
+/// One step in the interleaved layout, row after row in the order `rows`.
+pub fn step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
     check_step(isa, shape, grid, out);
-    step_rows(isa, shape, grid, 0, out);
+    step_rows(isa, shape, grid, 0, out, rows);
 }
 
-/// One step in the interleaved layout, in bands of rows over the rayon pool (four per thread,
-/// so that a thread slowed by another process hands its last bands to the other).
-pub fn step_rayon(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
+/// One step in the interleaved layout over the rayon pool: one band of rows per thread, each
+/// taken in the order `rows`.
+///
+/// PERF: a run takes the rows down, then up, in turn, so that a step starts on the rows the
+/// step before ended on, still in L2 (a core's L2 holds a third of its band's two grids). That
+/// needs each thread to keep its band from step to step: one band per thread (on two threads
+/// the pool's thread runs the first band and the other thread takes the second every time),
+/// where there were four per thread, taken by whichever thread was free. Measured on the Zen 4
+/// machine at book size, 2026-12-06 04:25 to 04:35 UTC, `diffusion_passes interleaved-rayon
+/// 640 500 21`, this pass against the one before (four bands per thread, all steps down),
+/// alternated, four rounds: minimums 21.7 to 22.4 ms against 23.6 to 23.8 ms; medians 23 to
+/// 28 ms against 24 to 28 ms, and once 41 ms (a busy host, which a thread's fixed band cannot
+/// hand to the other thread). On one core (`taskset -c 1 ... interleaved 640 500 7`, three
+/// rounds) 44.1 to 44.7 ms against 45.2 to 45.6 ms. Prefetching the lower row on the way up
+/// too (a row already read) measured the same as the upper row.
+pub fn step_rayon(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
     check_step(isa, shape, grid, out);
-    let band = shape.rows.div_ceil(4 * rayon::current_num_threads());
+    let band = shape.rows.div_ceil(rayon::current_num_threads());
     out.par_chunks_mut(band * shape.cols)
         .enumerate()
-        .for_each(|(index, out)| step_rows(isa, shape, grid, index * band, out));
+        .for_each(|(index, out)| step_rows(isa, shape, grid, index * band, out, rows));
 }
 
 fn check_step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
@@ -637,8 +679,14 @@ pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Thre
     let mut result = initial.clone();
     run.time(|| {
         to_lanes(shape, isa.lanes(), &initial, grid.cells_mut());
-        for _ in 0..steps {
-            stepper(isa, shape, grid.cells(), next_grid.cells_mut());
+        for index in 0..steps {
+            stepper(
+                isa,
+                shape,
+                grid.cells(),
+                next_grid.cells_mut(),
+                Rows::of_step(index),
+            );
             std::mem::swap(&mut grid, &mut next_grid);
         }
         from_lanes(shape, isa.lanes(), grid.cells(), &mut result);
@@ -646,7 +694,7 @@ pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Thre
     result
 }
 
-type Stepper = fn(Isa, Shape, &[f64], &mut [f64]);
+type Stepper = fn(Isa, Shape, &[f64], &mut [f64], Rows);
 type Layout = fn(Shape, usize, &[f64], &mut [f64]);
 
 /// The interleaved pass on the widest instruction set whose vectors fit the rows, serial; the
