@@ -619,27 +619,59 @@ pub fn step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
     step_rows(isa, shape, grid, 0, out, rows);
 }
 
-/// One step in the interleaved layout over the rayon pool: one band of rows per thread, each
-/// taken in the order `rows`.
+/// One step in the interleaved layout over the rayon pool, in bands of rows (four per thread),
+/// the rows taken in the order `rows`.
+///
+/// The bands are halved recursively with `rayon::join`, the first half always to the calling
+/// thread at the top and, below it, the half `rows` comes to first: going down a thread runs
+/// its bands from the first, going up from the last, and its other bands wait in its queue
+/// for it or, when it falls behind, for a thread that has finished. On two threads the pool's
+/// thread keeps the first half of the grid and the other thread the second, step after step.
 ///
 /// PERF: a run takes the rows down, then up, in turn, so that a step starts on the rows the
-/// step before ended on, still in L2 (a core's L2 holds a third of its band's two grids). That
-/// needs each thread to keep its band from step to step: one band per thread (on two threads
-/// the pool's thread runs the first band and the other thread takes the second every time),
-/// where there were four per thread, taken by whichever thread was free. Measured on the Zen 4
-/// machine at book size, 2026-12-06 04:25 to 04:35 UTC, `diffusion_passes interleaved-rayon
-/// 640 500 21`, this pass against the one before (four bands per thread, all steps down),
-/// alternated, four rounds: minimums 21.7 to 22.4 ms against 23.6 to 23.8 ms; medians 23 to
-/// 28 ms against 24 to 28 ms, and once 41 ms (a busy host, which a thread's fixed band cannot
-/// hand to the other thread). On one core (`taskset -c 1 ... interleaved 640 500 7`, three
-/// rounds) 44.1 to 44.7 ms against 45.2 to 45.6 ms. Prefetching the lower row on the way up
-/// too (a row already read) measured the same as the upper row.
+/// step before ended on, still in L2 (a core's L2 holds a third of its half of the two grids);
+/// that needs each thread to keep its rows from step to step, which bands handed out by
+/// whichever thread is free (the pass before) did not. Measured on the Zen 4 machine at book
+/// size, 2026-12-06 04:25 to 04:35 UTC, `diffusion_passes interleaved-rayon 640 500 21`, one
+/// band per thread, down and up, against that pass before (four bands per thread, all steps
+/// down), alternated, four rounds: minimums 21.7 to 22.4 ms against 23.6 to 23.8 ms; medians
+/// 23 to 28 ms against 24 to 28 ms, once 41 ms. In a report at 04:35 UTC, one band per thread
+/// took a median of 58 ms (minimum 22.5): with a thread slowed by the host, the other could
+/// not take any of its rows. Hence the bands of four, which can. On one core (`taskset -c 1
+/// ... interleaved 640 500 7`, three rounds) down and up took 44.1 to 44.7 ms against 45.2 to
+/// 45.6 ms all down. Prefetching the lower row on the way up too (a row already read)
+/// measured the same as the upper row.
 pub fn step_rayon(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
     check_step(isa, shape, grid, out);
-    let band = shape.rows.div_ceil(rayon::current_num_threads());
-    out.par_chunks_mut(band * shape.cols)
-        .enumerate()
-        .for_each(|(index, out)| step_rows(isa, shape, grid, index * band, out, rows));
+    let band = shape.rows.div_ceil(4 * rayon::current_num_threads());
+    halves(isa, shape, grid, (0, out), band, rows, true);
+}
+
+/// The bands of `out` (rows `first ..`, `band` rows each) over the pool, as [`step_rayon`]
+/// says; `top` for the whole grid.
+fn halves(
+    isa: Isa,
+    shape: Shape,
+    grid: &[f64],
+    (first, out): (usize, &mut [f64]),
+    band: usize,
+    rows: Rows,
+    top: bool,
+) {
+    let count = out.len() / shape.cols;
+    if count <= band {
+        step_rows(isa, shape, grid, first, out, rows);
+        return;
+    }
+    let middle = count.div_ceil(band) / 2 * band;
+    let (low, high) = out.split_at_mut(middle * shape.cols);
+    let low = || halves(isa, shape, grid, (first, low), band, rows, false);
+    let high = || halves(isa, shape, grid, (first + middle, high), band, rows, false);
+    if top || rows == Rows::Down {
+        rayon::join(low, high);
+    } else {
+        rayon::join(high, low);
+    }
 }
 
 fn check_step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
