@@ -83,11 +83,13 @@ trait Lanes: Copy {
     fn rotate_down(self, value: Self::Vector) -> Self::Vector;
 }
 
-/// How far ahead of the loads the row pass asks for the centre and lower rows, in cells:
-/// 1280 bytes, 20 cache lines (one prefetch per row per iteration, so every other line on
-/// AVX-512F and every line on AVX2).
+/// How far ahead of the loads the row pass asks for the centre row and the row its direction
+/// brings in (the lower row going down, the upper going up; see [`Rows`]), in cells: 1280
+/// bytes, 20 cache lines (one prefetch per row per iteration, so every other line on AVX-512F
+/// and every line on AVX2).
 ///
-/// PERF: on the 2-core Zen 4 machine (AVX-512F) at book size, the rows come from L3 and the
+/// PERF: measured before the passes went down and up in turn, when they all went down. On the
+/// 2-core Zen 4 machine (AVX-512F) at book size, the rows come from L3 and the
 /// hardware prefetchers alone left the pass waiting on them. Measured on 2026-12-06 (03:45 to
 /// 03:55 UTC) with `diffusion_passes`, distances and rows set from the environment in a scratch
 /// build, every setting alternated in one run:
