@@ -40,6 +40,21 @@
 //! after (medians of 54 to 85 ms against 39 to 47 ms, 03:50 UTC): a level's input rows were
 //! made a whole wavefront earlier and come from L2, where the plain pass reads the rows it has
 //! just read, from L1.
+//!
+//! Measured again on the 2-core Zen 4 machine (AVX-512F) at book size, 2026-12-06, scratch builds,
+//! each against the pass of its time, alternated, with `diffusion_passes`:
+//! - this layout's rows through [`super::blocked`]'s wavefront, after the prefetch
+//!   (`PREFETCH_AHEAD`): one core gained at two steps per sweep (40.8 against 47.7 ms) and
+//!   lost from three (51 to 52 ms: the levels' rings no longer fit L1); on two cores the
+//!   medians were above the plain pass's (32 to 33 ms against 25 to 26, minimums 21.6 to 22.1
+//!   against 24.5 to 24.8), one band per thread, each sweep waiting for the slower;
+//! - two steps per sweep again, after the passes went down and up in turn ([`step_rayon`]),
+//!   each band through a ring of three rows per thread in the step's direction (05:15 UTC,
+//!   four rounds of `... interleaved-rayon 640 500 21`): minimums 22.1 to 22.7 ms, as without;
+//! - the step in place (one grid, each new row written back a row later, so that no line is
+//!   read for ownership): 54.5 against 47.5 ms on one core, 32 against 24.5 ms on two;
+//! - a second, farther prefetch of the lower row into L2 (2 KB ahead): 5% on one core, 2% on
+//!   two.
 
 use rayon::prelude::*;
 
@@ -97,25 +112,13 @@ trait Lanes: Copy {
 ///   three input rows 16 vectors ahead, 42.4 ms with the centre and lower rows only (the upper
 ///   row is the previous row's centre, still in L1), 51.5 ms with the centre row only; 12
 ///   vectors ahead was too close (45.8 ms), 32 too far (45.0 ms); asking for the output row
-///   with `prefetchw` as well cost 2 ms;
+///   with `prefetchw` as well cost 2.7 ms at 16 vectors ahead and 0.5 ms at 20;
 /// - two cores (`... interleaved-rayon 640 500 21`, three rounds): medians 31.8, 30.5 and
 ///   29.3 ms without, 23.6, 23.5 and 24.8 ms with the centre and lower rows 20 vectors ahead
 ///   (minimums 27.7 against 22.9 ms);
 /// - this constant against the build before it, alternated (03:58 UTC, a slower minute): one
 ///   core 53.0, 52.5 and 52.7 ms before, 48.6, 47.5 and 47.7 ms after (medians of 7); two cores,
 ///   minimums 27.6 to 27.9 ms before, 24.3 to 24.9 ms after, medians too noisy to compare.
-///
-/// Temporal blocking on top of it (this layout's rows through [`super::blocked`]'s wavefront,
-/// scratch build) gained on one core at two steps per sweep (40.8 against 47.7 ms) and lost
-/// from three (51 to 52 ms: the levels' rings no longer fit L1), and on two cores its medians
-/// were above the plain pass's (32 to 33 ms against 25 to 26, minimums 21.6 to 22.1 against
-/// 24.5 to 24.8): one band per thread, each sweep waits for the slower. Nor were kept: the
-/// step in place (one grid, each new row written back a row later, so that no line is read
-/// for ownership), 54.5 against 47.5 ms on one core and 32 against 24.5 ms on two; a second,
-/// farther prefetch of the lower row into L2 (2 KB ahead), 5% on one core and 2% on two.
-/// Two steps per sweep again, after the passes went down and up in turn (each band through a
-/// ring of three rows per thread, in the step's direction, scratch build, 05:15 UTC, four
-/// rounds of `... interleaved-rayon 640 500 21`): minimums 22.1 to 22.7 ms, as without.
 const PREFETCH_AHEAD: usize = 1280 / size_of::<f64>();
 
 /// Asks for the cache line holding `cell` to be brought to L1; no-op where there is no such
@@ -530,60 +533,63 @@ impl Isa {
 /// assert_eq!(back, grid);
 /// ```
 pub fn interleave(shape: Shape, lanes: usize, grid: &[f64], out: &mut [f64]) {
-    let segment = segment(shape, lanes, grid, out);
-    for (row, out_row) in grid
-        .chunks_exact(shape.cols)
-        .zip(out.chunks_exact_mut(shape.cols))
-    {
-        interleave_row(lanes, segment, row, out_row);
-    }
+    interleave_on(Threads::One, shape, lanes, grid, out);
 }
 
 /// The inverse of [`interleave`].
 pub fn deinterleave(shape: Shape, lanes: usize, interleaved: &[f64], out: &mut [f64]) {
-    let segment = segment(shape, lanes, interleaved, out);
-    for (row, out_row) in interleaved
-        .chunks_exact(shape.cols)
-        .zip(out.chunks_exact_mut(shape.cols))
-    {
-        deinterleave_row(lanes, segment, row, out_row);
-    }
+    deinterleave_on(Threads::One, shape, lanes, interleaved, out);
 }
 
-/// [`interleave`] in bands of rows over the rayon pool.
-pub fn interleave_rayon(shape: Shape, lanes: usize, grid: &[f64], out: &mut [f64]) {
+/// [`interleave`] on `threads`.
+pub fn interleave_on(threads: Threads, shape: Shape, lanes: usize, grid: &[f64], out: &mut [f64]) {
     let segment = segment(shape, lanes, grid, out);
-    grid.par_chunks_exact(shape.cols)
-        .zip(out.par_chunks_exact_mut(shape.cols))
-        .with_min_len(16)
-        .for_each(|(row, out_row)| interleave_row(lanes, segment, row, out_row));
+    by_rows(threads, shape.cols, grid, out, |row, out_row| {
+        for (lane, column) in row.chunks_exact(segment).enumerate() {
+            for (vector, &value) in column.iter().enumerate() {
+                out_row[vector * lanes + lane] = value;
+            }
+        }
+    });
 }
 
-/// [`deinterleave`] in bands of rows over the rayon pool.
-pub fn deinterleave_rayon(shape: Shape, lanes: usize, interleaved: &[f64], out: &mut [f64]) {
+/// [`deinterleave`] on `threads`.
+pub fn deinterleave_on(
+    threads: Threads,
+    shape: Shape,
+    lanes: usize,
+    interleaved: &[f64],
+    out: &mut [f64],
+) {
     let segment = segment(shape, lanes, interleaved, out);
-    interleaved
-        .par_chunks_exact(shape.cols)
-        .zip(out.par_chunks_exact_mut(shape.cols))
-        .with_min_len(16)
-        .for_each(|(row, out_row)| deinterleave_row(lanes, segment, row, out_row));
+    by_rows(threads, shape.cols, interleaved, out, |row, out_row| {
+        for (lane, column) in out_row.chunks_exact_mut(segment).enumerate() {
+            for (vector, value) in column.iter_mut().enumerate() {
+                *value = row[vector * lanes + lane];
+            }
+        }
+    });
 }
 
-#[inline]
-fn interleave_row(lanes: usize, segment: usize, row: &[f64], out_row: &mut [f64]) {
-    for (lane, column) in row.chunks_exact(segment).enumerate() {
-        for (vector, &value) in column.iter().enumerate() {
-            out_row[vector * lanes + lane] = value;
-        }
-    }
-}
-
-#[inline]
-fn deinterleave_row(lanes: usize, segment: usize, row: &[f64], out_row: &mut [f64]) {
-    for (lane, column) in out_row.chunks_exact_mut(segment).enumerate() {
-        for (vector, value) in column.iter_mut().enumerate() {
-            *value = row[vector * lanes + lane];
-        }
+/// `per_row` on each row of `from` and the same row of `to` (`cols` wide), on `threads` (over
+/// the pool, 16 rows or more a task).
+fn by_rows(
+    threads: Threads,
+    cols: usize,
+    from: &[f64],
+    to: &mut [f64],
+    per_row: impl Fn(&[f64], &mut [f64]) + Sync,
+) {
+    match threads {
+        Threads::One => from
+            .chunks_exact(cols)
+            .zip(to.chunks_exact_mut(cols))
+            .for_each(|(row, out_row)| per_row(row, out_row)),
+        Threads::Pool => from
+            .par_chunks_exact(cols)
+            .zip(to.par_chunks_exact_mut(cols))
+            .with_min_len(16)
+            .for_each(|(row, out_row)| per_row(row, out_row)),
     }
 }
 
@@ -642,7 +648,9 @@ pub fn step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
 /// down), alternated, four rounds: minimums 21.7 to 22.4 ms against 23.6 to 23.8 ms; medians
 /// 23 to 28 ms against 24 to 28 ms, once 41 ms. In a report at 04:35 UTC, one band per thread
 /// took a median of 58 ms (minimum 22.5): with a thread slowed by the host, the other could
-/// not take any of its rows. Hence the bands of four, which can. On one core (`taskset -c 1
+/// not take any of its rows. Hence the bands of four, which can: against the pass before,
+/// alternated (04:40 and 04:45 UTC, seven rounds), minimums 22.3 to 22.5 ms against 23.4 to
+/// 23.9 ms, medians 23.4 to 29.8 ms against 24.1 to 46.3 ms. On one core (`taskset -c 1
 /// ... interleaved 640 500 7`, three rounds) down and up took 44.1 to 44.7 ms against 45.2 to
 /// 45.6 ms all down. Prefetching the lower row on the way up too (a row already read)
 /// measured the same as the upper row.
@@ -693,18 +701,18 @@ fn check_step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
 /// Whether a run changes layout and steps on this thread alone or over the rayon pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Threads {
-    /// This thread: [`step`], [`interleave`], [`deinterleave`].
+    /// This thread ([`step`]).
     One,
-    /// The rayon pool: [`step_rayon`], [`interleave_rayon`], [`deinterleave_rayon`].
+    /// The rayon pool ([`step_rayon`]).
     Pool,
 }
 
 /// `steps` steps in the interleaved layout of `isa`, from the initial grid, on `threads`; the
 /// layout change both ways and every step run inside [`Run::time`].
 pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Threads) -> Vec<f64> {
-    let (stepper, to_lanes, from_lanes): (Stepper, Layout, Layout) = match threads {
-        Threads::One => (step, interleave, deinterleave),
-        Threads::Pool => (step_rayon, interleave_rayon, deinterleave_rayon),
+    let stepper = match threads {
+        Threads::One => step,
+        Threads::Pool => step_rayon,
     };
     let initial = initial_grid(shape);
     let mut grid = AlignedGrid::from_cells(&vec![0.0; shape.cells()]);
@@ -715,7 +723,7 @@ pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Thre
     // book's run on the Zen 4 machine, `diffusion_passes interleaved 640 0 21`).
     let mut result = initial.clone();
     run.time(|| {
-        to_lanes(shape, isa.lanes(), &initial, grid.cells_mut());
+        interleave_on(threads, shape, isa.lanes(), &initial, grid.cells_mut());
         for index in 0..steps {
             stepper(
                 isa,
@@ -726,13 +734,10 @@ pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Thre
             );
             std::mem::swap(&mut grid, &mut next_grid);
         }
-        from_lanes(shape, isa.lanes(), grid.cells(), &mut result);
+        deinterleave_on(threads, shape, isa.lanes(), grid.cells(), &mut result);
     });
     result
 }
-
-type Stepper = fn(Isa, Shape, &[f64], &mut [f64], Rows);
-type Layout = fn(Shape, usize, &[f64], &mut [f64]);
 
 /// The interleaved pass on the widest instruction set whose vectors fit the rows, serial; the
 /// row-major SIMD pass ([`super::simd::run_serial`]) when none does.
@@ -788,10 +793,10 @@ mod tests {
         for lanes in [4, 8] {
             let (mut serial, mut pooled) = (vec![0.0; shape.cells()], vec![0.0; shape.cells()]);
             interleave(shape, lanes, &grid, &mut serial);
-            interleave_rayon(shape, lanes, &grid, &mut pooled);
+            interleave_on(Threads::Pool, shape, lanes, &grid, &mut pooled);
             assert_eq!(pooled, serial, "{lanes} lanes");
             let mut back = vec![0.0; shape.cells()];
-            deinterleave_rayon(shape, lanes, &pooled, &mut back);
+            deinterleave_on(Threads::Pool, shape, lanes, &pooled, &mut back);
             assert_eq!(back, grid, "{lanes} lanes");
         }
     }
