@@ -328,7 +328,7 @@ fn function(
             suspended_ticks[index] += slot.suspended_ticks.get();
         }
         for (bucket, count) in histogram.iter_mut().zip(block.histogram()) {
-            *bucket += count.get();
+            *bucket += count;
         }
         suspended += block.suspended_ticks.get();
         for (index, slot) in block.memory_slots().iter().enumerate() {
