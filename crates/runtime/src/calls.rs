@@ -319,24 +319,33 @@ pub(crate) fn child_ticks() -> u64 {
 }
 
 /// What a call's exit restores.
+///
+/// PERF: a synchronous frame holds one, written at every entry, so it carries only what the
+/// exit reads; a poll of an `async fn` keeps its path's index and the call's callee ticks so
+/// far in the [`PollEntry`] around it.
 #[derive(Debug)]
 pub(crate) struct Entry {
     tree: &'static Tree,
     node: &'static Node,
-    index: u32,
     parent: u32,
-    saved_child_ticks: u64,
-    /// The call's callee ticks when this stretch of it began (0 for a synchronous call; an
-    /// async call's callee ticks so far at the start of a poll).
-    child_ticks_at_entry: u64,
     /// Whether the call is sampled (see `sampler`): timed by the sampler, not the clock.
     pub(crate) sampled: bool,
+    saved_child_ticks: u64,
 }
 
-impl Entry {
+/// One poll of an `async fn`'s call: its [`Entry`], the index of its path, and the call's
+/// callee ticks so far when the poll began.
+#[derive(Debug)]
+pub(crate) struct PollEntry {
+    pub(crate) entry: Entry,
+    index: u32,
+    child_ticks_at_entry: u64,
+}
+
+impl PollEntry {
     /// The tree and node of the call's path, to count the call if it ends outside a poll.
     pub(crate) fn path(&self) -> (&'static Tree, u32) {
-        (self.tree, self.index)
+        (self.entry.tree, self.index)
     }
 }
 
@@ -392,24 +401,40 @@ fn push_path(
 /// Enters a call of `site` (or resumes one: an async call at the start of a poll) whose
 /// callee ticks so far are `child_ticks`.
 #[inline(always)]
-pub(crate) fn enter(site: &'static Site, child_ticks: u64) -> Entry {
+pub(crate) fn enter(site: &'static Site, child_ticks: u64) -> PollEntry {
     let (context, tree, index, node, parent) = push_path(site);
-    Entry {
-        tree,
-        node,
+    PollEntry {
+        entry: Entry {
+            tree,
+            node,
+            parent,
+            saved_child_ticks: context.child_ticks.replace(child_ticks),
+            sampled: false,
+        },
         index,
-        parent,
-        saved_child_ticks: context.child_ticks.replace(child_ticks),
         child_ticks_at_entry: child_ticks,
-        sampled: false,
     }
 }
 
-/// Leaves a stretch of a call that took `ticks` (the whole of a synchronous call, one poll of
-/// an async one): restores the caller's context, charges `ticks` to the caller's callee time
-/// and to the path's inclusive and self time, and returns the call's callee ticks so far.
+/// Leaves a synchronous call that took `ticks`: restores the caller's context, charges
+/// `ticks` to the caller's callee time and to the path's inclusive and self time, and returns
+/// the call's callee ticks.
 #[inline(always)]
 pub(crate) fn leave(entry: &Entry, ticks: u64) -> u64 {
+    leave_stretch(entry, ticks, 0)
+}
+
+/// As [`leave`], for one poll of an async call that took `ticks`: returns the call's callee
+/// ticks so far.
+#[inline(always)]
+pub(crate) fn leave_poll(poll: &PollEntry, ticks: u64) -> u64 {
+    leave_stretch(&poll.entry, ticks, poll.child_ticks_at_entry)
+}
+
+/// Leaves a stretch of a call that took `ticks` and began when the call had
+/// `child_ticks_at_entry` callee ticks.
+#[inline(always)]
+fn leave_stretch(entry: &Entry, ticks: u64, child_ticks_at_entry: u64) -> u64 {
     // SAFETY: see `context`.
     let context = unsafe { &*context() };
     entry.tree.current.store(entry.parent, Relaxed);
@@ -419,7 +444,7 @@ pub(crate) fn leave(entry: &Entry, ticks: u64) -> u64 {
     let node = entry.node;
     node.total_ticks.add(ticks);
     node.self_ticks
-        .add(ticks.saturating_sub(child_ticks.wrapping_sub(entry.child_ticks_at_entry)));
+        .add(ticks.saturating_sub(child_ticks.wrapping_sub(child_ticks_at_entry)));
     child_ticks
 }
 
@@ -427,19 +452,17 @@ pub(crate) fn leave(entry: &Entry, ticks: u64) -> u64 {
 /// unless `allow_sampled`).
 #[inline(always)]
 pub(crate) fn enter_frame(site: &'static Site, allow_sampled: bool) -> Entry {
-    let (context, tree, index, node, parent) = push_path(site);
+    let (context, tree, _, node, parent) = push_path(site);
     let sampled = allow_sampled && tree.sampled.load(Relaxed);
     Entry {
         tree,
         node,
-        index,
         parent,
         saved_child_ticks: if sampled {
             0
         } else {
             context.child_ticks.replace(0)
         },
-        child_ticks_at_entry: 0,
         sampled,
     }
 }

@@ -15,7 +15,7 @@ use std::ptr;
 use std::task::{Context, Poll};
 use std::thread::LocalKey;
 
-use crate::calls::{self, Entry, Tree};
+use crate::calls::{self, PollEntry, Tree};
 use crate::clock;
 use crate::lines::{Block, BlockCell};
 use crate::probe::{Probe, local_block};
@@ -127,7 +127,7 @@ impl<F: Future> Future for AsyncCall<F> {
         let (block, end, entry) = poll.end();
         if result.is_ready() {
             call.finish(block, end, |start, duration| {
-                calls::count(&entry, call.site, start, duration)
+                calls::count(&entry.entry, call.site, start, duration)
             });
         }
         result
@@ -140,7 +140,7 @@ struct PollGuard<'call> {
     call: &'call CallState,
     block: &'static Block,
     start: u64,
-    entry: Option<Entry>,
+    entry: Option<PollEntry>,
     previous: *const CallState,
 }
 
@@ -187,7 +187,7 @@ impl<'call> PollGuard<'call> {
 
     /// Leaves the poll: the block, the clock at its end, and its path entry.
     #[inline(always)]
-    fn end(mut self) -> (&'static Block, u64, Entry) {
+    fn end(mut self) -> (&'static Block, u64, PollEntry) {
         let end = self.leave();
         let entry = self.entry.take().expect("a poll is left once");
         (self.block, end, entry)
@@ -200,7 +200,7 @@ impl<'call> PollGuard<'call> {
         let call = self.call;
         if let Some(entry) = &self.entry {
             call.child_ticks
-                .set(calls::leave(entry, end.wrapping_sub(self.start)));
+                .set(calls::leave_poll(entry, end.wrapping_sub(self.start)));
             call.path.set(Some(entry.path()));
         }
         call.paused_at.set(end);

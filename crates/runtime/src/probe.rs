@@ -75,6 +75,8 @@ pub struct Frame<const TIME: bool, M: MemoryProbe> {
 
 /// The memory side of a frame.
 pub trait MemoryProbe: Sized {
+    /// Whether the memory side closes lines (it needs the frame's current line).
+    const CLOSES_LINES: bool;
     /// Starts measuring a call.
     fn enter(block: &'static Block) -> Self;
     /// Closes line `slot`.
@@ -88,6 +90,7 @@ pub trait MemoryProbe: Sized {
 pub struct NoMemory;
 
 impl MemoryProbe for NoMemory {
+    const CLOSES_LINES: bool = false;
     #[inline(always)]
     fn enter(_: &'static Block) -> Self {
         NoMemory
@@ -195,7 +198,9 @@ impl<const TIME: bool, M: MemoryProbe> Probe for Frame<TIME, M> {
                 unsafe { self.block.time_slot(slot) }.hits.add(1);
             }
             calls::set_sampled_slot(&self.call, slot);
-            self.slot.set(slot);
+            if M::CLOSES_LINES {
+                self.slot.set(slot);
+            }
             return;
         }
         if TIME {
@@ -263,6 +268,7 @@ impl<const TIME: bool, M: MemoryProbe> Frame<TIME, M> {
 }
 
 impl MemoryProbe for MemoryState {
+    const CLOSES_LINES: bool = true;
     #[inline(always)]
     fn enter(block: &'static Block) -> Self {
         if block.rss_entry.get() == 0 {
