@@ -4,11 +4,14 @@
 //! The program (`small_functions/program.rs`, 37 functions) reads a JSON document, counts its
 //! values, pretty-prints it and reads the output back: the shape of the real crates in which
 //! users annotate every small function (peek, bump, one function per token kind). It is
-//! compiled twice into this binary: `bare` with an attribute that leaves each function as it
-//! is (profiling off), `profiled` with `#[hiperf::profile]`, which runs in the exact or the
-//! sampled mode as `hiperf::set_mode` selects. The rounds alternate the three so that the
-//! machine's drift falls on all of them; the table gives each one's median, its spread, and
-//! the ratio of medians to off. Without `--features enable` both copies are bare.
+//! compiled three times into this binary: `bare` with an attribute that leaves each function
+//! as it is (profiling off), `calls` with one that only adds `#[inline(never)]` (profiling
+//! off, but every call stays a call, as it does once a function carries a probe: how much of
+//! the profiled cases' cost is the calls themselves), and `profiled` with
+//! `#[hiperf::profile]`, which runs in the exact or the sampled mode as `hiperf::set_mode`
+//! selects. The rounds alternate the four cases so that the machine's drift falls on all of
+//! them; the table gives each one's median, its spread, and the ratio of medians to off.
+//! Without `--features enable` the profiled copy is bare too.
 //!
 //! Options (after `--`): `--rounds N` (default 15), `--records N` (default 3000).
 
@@ -18,6 +21,14 @@ use std::time::{Duration, Instant};
 #[allow(dead_code, missing_debug_implementations)]
 mod bare {
     use reemit::reemit as profile;
+    include!("small_functions/program.rs");
+}
+
+/// The bare program with no function inlined: the part of the profiled cases' cost that is
+/// the calls themselves (a probed function is too large to inline where a bare one is not).
+#[allow(dead_code, missing_debug_implementations)]
+mod calls {
+    use reemit::never_inline as profile;
     include!("small_functions/program.rs");
 }
 
@@ -75,6 +86,7 @@ fn document(records: usize) -> String {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Case {
     Off,
+    OffCalls,
     Exact,
     Sampled,
 }
@@ -83,6 +95,7 @@ impl Case {
     fn name(self) -> &'static str {
         match self {
             Case::Off => "off",
+            Case::OffCalls => "off, no function inlined",
             Case::Exact => "exact",
             Case::Sampled => "sampled",
         }
@@ -91,15 +104,15 @@ impl Case {
     /// One run of the program in this case, timed.
     fn time(self, text: &str) -> Duration {
         match self {
-            Case::Off => {}
+            Case::Off | Case::OffCalls => {}
             Case::Exact => hiperf::set_mode(hiperf::Mode::Exact),
             Case::Sampled => hiperf::set_mode(hiperf::Mode::Sampled),
         }
         let start = Instant::now();
-        let answer = if self == Case::Off {
-            bare::run(black_box(text)).1
-        } else {
-            profiled::run(black_box(text)).1
+        let answer = match self {
+            Case::Off => bare::run(black_box(text)).1,
+            Case::OffCalls => calls::run(black_box(text)).1,
+            Case::Exact | Case::Sampled => profiled::run(black_box(text)).1,
         };
         let elapsed = start.elapsed();
         black_box(answer);
@@ -144,13 +157,21 @@ fn main() {
     let text = document(records);
     let expected = bare::run(&text);
     let again = profiled::run(&text);
+    // The profiled copy has run once: what one run counts.
+    let (calls, hits) = calls_and_hits(&hiperf::take(Default::default()));
     assert!(
         (again.0.values, again.0.depth, again.1)
             == (expected.0.values, expected.0.depth, expected.1),
         "both copies give the same answer"
     );
+    let uninlined = calls::run(&text);
+    assert!(
+        (uninlined.0.values, uninlined.0.depth, uninlined.1)
+            == (expected.0.values, expected.0.depth, expected.1),
+        "the copy with no function inlined gives the same answer"
+    );
     let census = expected.0;
-    let cases = [Case::Off, Case::Exact, Case::Sampled];
+    let cases = [Case::Off, Case::OffCalls, Case::Exact, Case::Sampled];
     // Warm-up: a run of each (page faults, the sampler thread's start, the branch predictors).
     for case in cases {
         case.time(&text);
@@ -164,24 +185,17 @@ fn main() {
         }
     }
     hiperf::set_mode(hiperf::Mode::Exact);
-    let profile = hiperf::take(Default::default());
-    let (calls, hits) = calls_and_hits(&profile);
-    // Every case ran once in the warm-up, then `rounds` times; the profiled ones ran once more
-    // for the answer check: `rounds + 2` profiled runs each.
-    let profiled_runs = 2 * (rounds as u64 + 2);
     println!(
         "small_functions: {records} records, {} KiB of JSON, {} values; {rounds} rounds",
         text.len() / 1024,
         census.values
     );
     if hiperf::ENABLED {
-        println!(
-            "per profiled run: {} calls of annotated functions, {} line hits",
-            calls / profiled_runs,
-            hits / profiled_runs
-        );
+        println!("per profiled run: {calls} calls of annotated functions, {hits} line hits");
     } else {
-        println!("profiling is off in this build: all three cases run the bare program");
+        println!(
+            "profiling is off in this build: the exact and sampled cases run the bare program"
+        );
     }
     println!();
     println!("| case | median | min | max | vs off (medians) |");

@@ -32,3 +32,15 @@ pub fn wrap_body(_args: TokenStream, item: TokenStream) -> TokenStream {
     });
     quote!(#function).into()
 }
+
+/// Re-emits a function with `#[inline(never)]`: every call of it stays a call, as every call
+/// of an annotated function does when profiling is on.
+#[proc_macro_attribute]
+pub fn never_inline(_args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut function: syn::ItemFn = match syn::parse(item) {
+        Ok(function) => function,
+        Err(error) => return error.to_compile_error().into(),
+    };
+    function.attrs.push(syn::parse_quote!(#[inline(never)]));
+    quote!(#function).into()
+}
