@@ -185,6 +185,14 @@ fn main() {
         }
     }
     hiperf::set_mode(hiperf::Mode::Exact);
+    // The answer check, the warm-up's exact and sampled runs, then two a round: every run
+    // counts the same calls and hits.
+    let profiled_runs = 3 + 2 * rounds as u64;
+    assert_eq!(
+        calls_and_hits(&hiperf::take(Default::default())),
+        (calls * profiled_runs, hits * profiled_runs),
+        "every profiled run counts what the first one did"
+    );
     println!(
         "small_functions: {records} records, {} KiB of JSON, {} values; {rounds} rounds",
         text.len() / 1024,

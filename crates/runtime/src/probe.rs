@@ -66,6 +66,8 @@ pub struct Frame<const TIME: bool, M: MemoryProbe> {
     block: &'static Block,
     start: u64,
     last: Cell<u64>,
+    /// The current line. A time-only frame in the sampled mode does not keep it: its path's
+    /// node holds it for the sampler, and nothing else reads it.
     slot: Cell<u32>,
     /// Callee ticks of this call when the current line started.
     line_child_ticks: Cell<u64>,
