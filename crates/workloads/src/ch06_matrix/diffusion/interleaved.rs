@@ -51,10 +51,33 @@
 //! - two steps per sweep again, after the passes went down and up in turn ([`step_rayon`]),
 //!   each band through a ring of three rows per thread in the step's direction (05:15 UTC,
 //!   four rounds of `... interleaved-rayon 640 500 21`): minimums 22.1 to 22.7 ms, as without;
-//! - the step in place (one grid, each new row written back a row later, so that no line is
-//!   read for ownership): 54.5 against 47.5 ms on one core, 32 against 24.5 ms on two;
+//! - the step in place with a copy (one grid, each new row kept in a ring and copied back a
+//!   row later, so that no line is read for ownership): 54.5 against 47.5 ms on one core, 32
+//!   against 24.5 ms on two, the copy's loads and stores costing more than the reads it saved;
 //! - a second, farther prefetch of the lower row into L2 (2 KB ahead): 5% on one core, 2% on
 //!   two.
+//!
+//! The step in place without a copy, as the pass now runs ([`Slots`]): the new row goes
+//! straight over the old row it has just read, one slot up going down and one slot down going
+//! up, and the two rows at each end of a band are kept as copies for its neighbours. Measured
+//! on the 2-core Zen 4 machine (AVX-512F) at book size, 2026-12-06 (a new session, figures not
+//! comparable with those above), against the two-grid pass before it, alternated in the same
+//! minutes, with `diffusion_passes` (medians, min–max):
+//! - one core, `taskset -c 1 ... interleaved 640 500 7` (20:36 to 20:50 UTC, five rounds):
+//!   34.8 to 35.9 ms in place against 44.5 to 45.6 ms with two grids, 0.170 ns a cell against
+//!   0.220: 22% less time. On a 48-row grid, whose grid stays in L2 either way
+//!   (`... interleaved 48 6666 5`), 30.8 to 31.1 ms against 33.0 to 33.6: the book's grid now
+//!   runs within 13% of its speed in L2, where it ran 35% behind. On a 4-row grid (`... 4
+//!   80000 5`) the copies of the edge rows, two rows a step for four, make it slower: 41.7
+//!   against 32.3 ms;
+//! - two cores, `... interleaved-rayon 640 500 21` (20:38 UTC, three rounds): minimums 18.3
+//!   to 18.5 ms against 23.9 to 24.7; medians 25.0 to 26.6 ms against 29.5 to 58.1. The
+//!   medians are the host's: with `DIFFUSION_PASSES_ALL` set, one series of 21 runs had its
+//!   fastest seven at 18.7 to 25.1 ms and the other 14 at 35.7 to 37.4 ms, one core's time,
+//!   while the other core was taken away for seconds;
+//! - the prefetch distances of [`PREFETCH_AHEAD`] again, in place (a scratch build reading
+//!   them from the environment, 20:44 UTC): no setting, without any prefetch included, was
+//!   faster than another by more than the noise on one core (37.3 to 39.1 ms) or two.
 
 use rayon::prelude::*;
 
@@ -73,8 +96,6 @@ trait Lanes: Copy {
     type Vector: Copy;
 
     fn splat(self, value: f64) -> Self::Vector;
-    /// The `WIDTH` values at `row[index·WIDTH ..]`.
-    fn load(self, row: &[f64], index: usize) -> Self::Vector;
     /// The `WIDTH` values at `row + index·WIDTH`.
     ///
     /// # Safety
@@ -158,18 +179,26 @@ impl Rows {
 }
 
 /// One row of the step in the interleaved layout: `out` from the rows `up`, `center` and
-/// `down` (each `WIDTH × vectors` cells, `vectors` ≥ 2), in a pass that goes `rows`.
+/// `down` (each `vectors · WIDTH` cells, `vectors` ≥ 2), in a pass that goes `rows`.
+///
+/// `out` may be `up` or `down` itself (the step in place, see [`Slots`]): each vector of those
+/// rows is loaded before the vector at the same index of `out` is stored, and not read again.
+///
+/// # Safety
+///
+/// Each of the four pointers addresses `vectors · WIDTH` initialised cells of one allocation;
+/// `out` is writable and, during the call, read or written through no other pointer than
+/// these; it is either `up`, or `down`, or disjoint from all three rows; `center` is disjoint
+/// from `out`.
 #[inline(always)]
-fn row<L: Lanes>(lanes: L, [up, center, down]: [&[f64]; 3], out: &mut [f64], rows: Rows) {
-    let vectors = out.len() / L::WIDTH;
-    assert!(
-        vectors >= 2
-            && out.len() == vectors * L::WIDTH
-            && up.len() == out.len()
-            && center.len() == out.len()
-            && down.len() == out.len(),
-        "rows of at least two whole vectors"
-    );
+unsafe fn row<L: Lanes>(
+    lanes: L,
+    [up, center, down]: [*const f64; 3],
+    out: *mut f64,
+    vectors: usize,
+    rows: Rows,
+) {
+    debug_assert!(vectors >= 2, "rows of at least two whole vectors");
     let minus_four = lanes.splat(-4.0);
     let d_dt = lanes.splat(D * DT);
     // Hidden from the compiler, which would turn `x·1 + y` back into an add.
@@ -186,20 +215,24 @@ fn row<L: Lanes>(lanes: L, [up, center, down]: [&[f64]; 3], out: &mut [f64], row
         t = lanes.add(t, r);
         lanes.add(lanes.mul(t, d_dt), c)
     };
-    let first = lanes.load(center, 0);
-    let last = lanes.load(center, vectors - 1);
     // PERF: unchecked loads and stores, two vectors an iteration: 12 instructions a vector
     // instead of 17 (bounds checks and register moves), which made a row that stays in L1
     // about 15% faster (see the module's notes).
-    let (up, down) = (up.as_ptr(), down.as_ptr());
-    let (center, out) = (center.as_ptr(), out.as_mut_ptr());
+    // SAFETY: vectors 0 and `vectors − 1` of `center`, in bounds by the caller's contract.
+    let (first, last) = unsafe {
+        (
+            lanes.load_unchecked(center, 0),
+            lanes.load_unchecked(center, vectors - 1),
+        )
+    };
     let incoming = match rows {
         Rows::Down => down,
         Rows::Up => up,
     };
     // SAFETY (the loads and stores below): vector `index` of each row, `index < vectors`, and
-    // the four rows are `vectors` whole vectors long (asserted above); `out`, a `&mut`, is
-    // none of the others.
+    // the four rows are `vectors` whole vectors long (the caller's contract); in `step!`, the
+    // vectors `index` of `up` and `down` are loaded before `out`'s is stored, and `center`,
+    // the only row read ahead, is not `out`.
     macro_rules! step {
         ($index:expr, $left:expr, $current:expr, $next:expr) => {{
             let index = $index;
@@ -261,10 +294,6 @@ impl Lanes for Portable {
         [value; 4]
     }
     #[inline(always)]
-    fn load(self, row: &[f64], index: usize) -> [f64; 4] {
-        row[index * 4..index * 4 + 4].try_into().expect("4 lanes")
-    }
-    #[inline(always)]
     unsafe fn load_unchecked(self, row: *const f64, index: usize) -> [f64; 4] {
         // SAFETY: the caller's.
         unsafe { row.add(index * 4).cast::<[f64; 4]>().read_unaligned() }
@@ -310,15 +339,16 @@ mod x86 {
     ///
     /// # Safety
     ///
-    /// The CPU must support AVX2 and FMA.
+    /// The CPU must support AVX2 and FMA, and the rows be as [`super::row`] says.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn row_avx2(rows_in: [&[f64]; 3], out: &mut [f64], rows: Rows) {
-        row(Avx2(()), rows_in, out, rows);
+    pub unsafe fn row_avx2(rows_in: [*const f64; 3], out: *mut f64, vectors: usize, rows: Rows) {
+        // SAFETY: the caller's.
+        unsafe { row(Avx2(()), rows_in, out, vectors, rows) }
     }
 
     // SAFETY (every block below): an `Avx2` value exists only inside `row_avx2`, which runs
-    // with AVX2 and FMA enabled; the safe loads are bounds-checked by the slice indexing, the
-    // unchecked ones are the caller's to keep in bounds.
+    // with AVX2 and FMA enabled; the loads and
+    // stores are the caller's to keep in bounds.
     impl Lanes for Avx2 {
         const WIDTH: usize = 4;
         type Vector = __m256d;
@@ -326,11 +356,6 @@ mod x86 {
         #[inline(always)]
         fn splat(self, value: f64) -> __m256d {
             unsafe { _mm256_set1_pd(value) }
-        }
-        #[inline(always)]
-        fn load(self, row: &[f64], index: usize) -> __m256d {
-            let lanes = &row[index * 4..index * 4 + 4];
-            unsafe { _mm256_loadu_pd(lanes.as_ptr()) }
         }
         #[inline(always)]
         unsafe fn load_unchecked(self, row: *const f64, index: usize) -> __m256d {
@@ -375,16 +400,17 @@ mod x86 {
     ///
     /// # Safety
     ///
-    /// The CPU must support AVX-512F.
+    /// The CPU must support AVX-512F, and the rows be as [`super::row`] says.
     #[cfg(hiperf_avx512)]
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn row_avx512(rows_in: [&[f64]; 3], out: &mut [f64], rows: Rows) {
-        row(Avx512(()), rows_in, out, rows);
+    pub unsafe fn row_avx512(rows_in: [*const f64; 3], out: *mut f64, vectors: usize, rows: Rows) {
+        // SAFETY: the caller's.
+        unsafe { row(Avx512(()), rows_in, out, vectors, rows) }
     }
 
     // SAFETY (every block below): an `Avx512` value exists only inside `row_avx512`, which
-    // runs with AVX-512F enabled; the safe loads are bounds-checked by the slice indexing, the
-    // unchecked ones are the caller's to keep in bounds.
+    // runs with AVX-512F enabled; the loads and
+    // stores are the caller's to keep in bounds.
     #[cfg(hiperf_avx512)]
     impl Lanes for Avx512 {
         const WIDTH: usize = 8;
@@ -393,11 +419,6 @@ mod x86 {
         #[inline(always)]
         fn splat(self, value: f64) -> __m512d {
             unsafe { _mm512_set1_pd(value) }
-        }
-        #[inline(always)]
-        fn load(self, row: &[f64], index: usize) -> __m512d {
-            let lanes = &row[index * 8..index * 8 + 8];
-            unsafe { _mm512_loadu_pd(lanes.as_ptr()) }
         }
         #[inline(always)]
         unsafe fn load_unchecked(self, row: *const f64, index: usize) -> __m512d {
@@ -501,17 +522,24 @@ impl Isa {
         }
     }
 
-    /// One row of the step, all four rows in the interleaved layout.
+    /// One row of the step, all four rows in the interleaved layout, `vectors` of this set's
+    /// vectors long.
+    ///
+    /// # Safety
+    ///
+    /// The rows must be as [`row`] says.
     #[inline]
-    fn row(self, rows_in: [&[f64]; 3], out: &mut [f64], rows: Rows) {
-        match self.kind {
-            // SAFETY: an `Isa` of this kind exists only when the CPU has AVX-512F.
-            #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
-            Kind::Avx512 => unsafe { x86::row_avx512(rows_in, out, rows) },
-            // SAFETY: an `Isa` of this kind exists only when the CPU has AVX2 and FMA.
-            #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => unsafe { x86::row_avx2(rows_in, out, rows) },
-            Kind::Portable => row(Portable, rows_in, out, rows),
+    unsafe fn row(self, rows_in: [*const f64; 3], out: *mut f64, vectors: usize, rows: Rows) {
+        // SAFETY (each arm): the rows are the caller's; an `Isa` of the x86 kinds exists only
+        // when the CPU has their instructions (AVX-512F; AVX2 and FMA).
+        unsafe {
+            match self.kind {
+                #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+                Kind::Avx512 => x86::row_avx512(rows_in, out, vectors, rows),
+                #[cfg(target_arch = "x86_64")]
+                Kind::Avx2 => x86::row_avx2(rows_in, out, vectors, rows),
+                Kind::Portable => row(Portable, rows_in, out, vectors, rows),
+            }
         }
     }
 }
@@ -605,33 +633,274 @@ fn segment(shape: Shape, lanes: usize, from: &[f64], to: &[f64]) -> usize {
     shape.cols / lanes
 }
 
-/// One step in the interleaved layout, rows `first ..` of `out` (whole rows), taken in the
-/// order `rows`.
-fn step_rows(isa: Isa, shape: Shape, grid: &[f64], first: usize, out: &mut [f64], rows: Rows) {
-    let Shape { rows: height, cols } = shape;
-    let one = |offset: usize, out_row: &mut [f64]| {
-        let i = first + offset;
-        let (up, down) = fused::neighbour_rows(i, height);
-        let rows_in = [up, i, down].map(|row| fused::grid_row(grid, row, cols));
-        isa.row(rows_in, out_row, rows);
-    };
-    let out_rows = out.chunks_exact_mut(cols).enumerate();
-    match rows {
-        Rows::Down => out_rows.for_each(|(offset, out_row)| one(offset, out_row)),
-        Rows::Up => out_rows
-            .rev()
-            .for_each(|(offset, out_row)| one(offset, out_row)),
+/// Where a run keeps its grid: `rows + 1` row slots of `cols` cells, the grid in `rows`
+/// consecutive ones, so that a step writes each new row over a row it has just read.
+///
+/// A step going down reads row `i` from slot `i + 1` and writes the new row `i` to slot `i`,
+/// over the old row `i − 1`, which it loaded, vector by vector, for that same row (its `up`)
+/// and which no later row needs. A step going up reads row `i` from slot `i` and writes the
+/// new row `i` to slot `i + 1`, over its `down`. The steps go down, then up, in turn
+/// ([`Rows::of_step`]), so the grid is in slots `1 ..` before each step going down and in
+/// slots `0 ..` before each step going up.
+///
+/// The rows are cut into bands ([`Bands`]), each band's new rows written to its own slots: a
+/// band going down writes slots `a .. b` for its rows `a .. b`, a band going up slots
+/// `a + 1 .. b + 1`. Those slots hold, besides the band's own old rows, one old row of a
+/// neighbouring band, and the neighbour writes over two of the band's old rows; so the two
+/// rows at each end of a band are also kept as copies ([`Edges`]), written when the step
+/// before made them, and read from there.
+///
+/// PERF: written in place, a new row's cache lines are the old row's, already in L1 and owned
+/// by this core, where writing to a second grid first reads each of its lines from L3 (a read
+/// for ownership): 128 bytes a vector go between L2 and L3 instead of 192. The one grid is
+/// also half the two grids' size, so more of a thread's half of it is still in L2 when the
+/// next step, going the other way, starts. The figures are in the module's notes.
+struct Slots {
+    cells: AlignedGrid,
+    shape: Shape,
+}
+
+impl Slots {
+    fn new(shape: Shape) -> Slots {
+        Slots {
+            cells: AlignedGrid::from_cells(&vec![0.0; shape.cells() + shape.cols]),
+            shape,
+        }
+    }
+
+    /// The slot the grid starts at before a step going `rows`.
+    fn input_slot(rows: Rows) -> usize {
+        match rows {
+            Rows::Down => 1,
+            Rows::Up => 0,
+        }
+    }
+
+    /// The grid, starting at `slot`.
+    fn grid(&self, slot: usize) -> &[f64] {
+        &self.cells.cells()[slot * self.shape.cols..][..self.shape.cells()]
+    }
+
+    /// The grid, starting at `slot`, to write.
+    fn grid_mut(&mut self, slot: usize) -> &mut [f64] {
+        let (cols, cells) = (self.shape.cols, self.shape.cells());
+        &mut self.cells.cells_mut()[slot * cols..][..cells]
     }
 }
 
-/// One step in the interleaved layout, row after row in the order `rows`.
-pub fn step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
-    check_step(isa, shape, grid, out);
-    step_rows(isa, shape, grid, 0, out, rows);
+/// The rows cut into bands of `band` rows (the last one may have fewer), each a task of a
+/// step: one band for a serial run, four per thread over the pool.
+#[derive(Clone, Copy, Debug)]
+struct Bands {
+    rows: usize,
+    band: usize,
 }
 
-/// One step in the interleaved layout over the rayon pool, in bands of rows (four per thread),
-/// the rows taken in the order `rows`.
+impl Bands {
+    fn new(rows: usize, threads: Threads) -> Bands {
+        let band = match threads {
+            Threads::One => rows,
+            Threads::Pool => rows.div_ceil(4 * rayon::current_num_threads()),
+        };
+        Bands { rows, band }
+    }
+
+    fn count(self) -> usize {
+        self.rows.div_ceil(self.band)
+    }
+
+    /// The rows `a .. b` of band `k`.
+    fn range(self, k: usize) -> (usize, usize) {
+        (k * self.band, ((k + 1) * self.band).min(self.rows))
+    }
+}
+
+/// The first and the last row of every band, as copies: `2 · bands` rows of `cols` cells, band
+/// `k`'s first row at `2k` and its last at `2k + 1`. A run keeps two, the step's input rows and
+/// the rows it makes, swapped after every step.
+struct Edges {
+    cells: AlignedGrid,
+}
+
+impl Edges {
+    fn new(bands: Bands, cols: usize) -> Edges {
+        Edges {
+            cells: AlignedGrid::from_cells(&vec![0.0; 2 * bands.count() * cols]),
+        }
+    }
+
+    /// Copies the first and the last row of each band of `grid`.
+    fn save(&mut self, bands: Bands, cols: usize, grid: &[f64]) {
+        for (k, pair) in self
+            .cells
+            .cells_mut()
+            .chunks_exact_mut(2 * cols)
+            .enumerate()
+        {
+            let (a, b) = bands.range(k);
+            save_band_edges(&grid[a * cols..b * cols], pair);
+        }
+    }
+}
+
+/// Copies the first and the last row of `band` (whole rows, `pair.len() / 2` cells each) into
+/// `pair`.
+fn save_band_edges(band: &[f64], pair: &mut [f64]) {
+    let cols = pair.len() / 2;
+    let (first, last) = pair.split_at_mut(cols);
+    first.copy_from_slice(&band[..cols]);
+    last.copy_from_slice(&band[band.len() - cols..]);
+}
+
+/// What every band of one step reads and does not write.
+#[derive(Clone, Copy)]
+struct StepInput<'a> {
+    isa: Isa,
+    shape: Shape,
+    bands: Bands,
+    /// The old row no band writes over and one band reads: the last row going down (slot
+    /// `rows`), the first going up (slot 0).
+    wrap: &'a [f64],
+    /// The bands' first and last old rows ([`Edges`]).
+    edges: &'a [f64],
+    rows: Rows,
+}
+
+impl StepInput<'_> {
+    /// The copy of band `k`'s first (`last` false) or last old row.
+    fn edge(&self, k: usize, last: bool) -> *const f64 {
+        let cols = self.shape.cols;
+        self.edges[(2 * k + usize::from(last)) * cols..][..cols].as_ptr()
+    }
+
+    /// Band `k`, its slots `slots` (as [`Slots`] says), the copies of its new first and last
+    /// rows written to `pair`.
+    fn band(&self, k: usize, slots: &mut [f64], pair: &mut [f64]) {
+        let cols = self.shape.cols;
+        let (a, b) = self.bands.range(k);
+        let count = self.bands.count();
+        let n = b - a;
+        assert!(
+            slots.len() == n * cols && pair.len() == 2 * cols && self.wrap.len() == cols,
+            "a band's slots, its two edge rows and the wrap-around row"
+        );
+        let vectors = cols / self.isa.lanes();
+        let base = slots.as_mut_ptr();
+        // Slot `j` of the band, `j < n`.
+        let slot = |j: usize| base.wrapping_add(j * cols);
+        let wrap = self.wrap.as_ptr();
+        match self.rows {
+            Rows::Down => {
+                // Slot `j` holds old row `a + j − 1` (for j = 0, the band above's last row:
+                // the band's to write over), and the new row `a + j` goes there. Old rows
+                // `b − 1` and `b` are in the slots of the band below, which writes over them.
+                let (own_last, next_first) =
+                    (self.edge(k, true), self.edge((k + 1) % count, false));
+                for j in 0..n {
+                    let up = if j == 0 && a == 0 { wrap } else { slot(j) };
+                    let center = if j + 1 < n { slot(j + 1) } else { own_last };
+                    let down = match (j + 2).cmp(&n) {
+                        std::cmp::Ordering::Less => slot(j + 2),
+                        std::cmp::Ordering::Equal => own_last,
+                        std::cmp::Ordering::Greater => next_first,
+                    };
+                    // SAFETY: every row is `cols` cells in `slots`, `wrap` or `edges`, of
+                    // `vectors` whole vectors (`check_shape`); `out` is slot `j`, which is `up`
+                    // or (for row 0) disjoint from the three, and never `center`; the band's
+                    // slots are its own, through the `&mut`.
+                    unsafe {
+                        self.isa
+                            .row([up, center, down], slot(j), vectors, Rows::Down)
+                    };
+                }
+            }
+            Rows::Up => {
+                // Slot `j` holds old row `a + j + 1` (for j = n − 1, the band below's first
+                // row: the band's to write over), and the new row `a + j` goes there. Old rows
+                // `a − 1` and `a` are in the slots of the band above, which writes over them.
+                let (own_first, previous_last) = (
+                    self.edge(k, false),
+                    self.edge((k + count - 1) % count, true),
+                );
+                for j in (0..n).rev() {
+                    let down = if j + 1 == n && b == self.bands.rows {
+                        wrap
+                    } else {
+                        slot(j)
+                    };
+                    let center = if j >= 1 { slot(j - 1) } else { own_first };
+                    let up = match j {
+                        0 => previous_last,
+                        1 => own_first,
+                        _ => slot(j - 2),
+                    };
+                    // SAFETY: as going down, `out` being `down` or (for the last row)
+                    // disjoint from the three.
+                    unsafe { self.isa.row([up, center, down], slot(j), vectors, Rows::Up) };
+                }
+            }
+        }
+        save_band_edges(slots, pair);
+    }
+}
+
+/// Whether a run changes layout and steps on this thread alone or over the rayon pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threads {
+    /// This thread, one band.
+    One,
+    /// The rayon pool, four bands per thread ([`halves`]).
+    Pool,
+}
+
+/// One step in place (as [`Slots`] says) going `rows`, its bands on `threads`; `edges` the
+/// copies of the bands' first and last old rows, `new_edges` where the new ones go.
+fn step(
+    input: (Isa, Shape, Bands),
+    slots: &mut Slots,
+    edges: &Edges,
+    new_edges: &mut Edges,
+    rows: Rows,
+    threads: Threads,
+) {
+    let (isa, shape, bands) = input;
+    let cols = shape.cols;
+    let all = slots.cells.cells_mut();
+    let (wrap, owned): (&[f64], &mut [f64]) = match rows {
+        Rows::Down => {
+            let (owned, wrap) = all.split_at_mut(shape.cells());
+            (wrap, owned)
+        }
+        Rows::Up => {
+            let (wrap, owned) = all.split_at_mut(cols);
+            (wrap, owned)
+        }
+    };
+    let input = StepInput {
+        isa,
+        shape,
+        bands,
+        wrap,
+        edges: edges.cells.cells(),
+        rows,
+    };
+    let pairs = new_edges.cells.cells_mut();
+    match threads {
+        Threads::One => {
+            let band_cells = bands.band * cols;
+            for (k, (slots, pair)) in owned
+                .chunks_mut(band_cells)
+                .zip(pairs.chunks_exact_mut(2 * cols))
+                .enumerate()
+            {
+                input.band(k, slots, pair);
+            }
+        }
+        Threads::Pool => halves(&input, (0, owned), pairs, true),
+    }
+}
+
+/// Bands `first ..` of a step (their slots `owned`, their edge copies `pairs`) over the pool.
 ///
 /// The bands are halved recursively with `rayon::join`, the first half always to the calling
 /// thread at the top and, below it, the half `rows` comes to first: going down a thread runs
@@ -640,101 +909,80 @@ pub fn step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
 /// thread keeps the first half of the grid and the other thread the second, step after step.
 ///
 /// PERF: a run takes the rows down, then up, in turn, so that a step starts on the rows the
-/// step before ended on, still in L2 (a core's L2 holds a third of its half of the two grids);
-/// that needs each thread to keep its rows from step to step, which bands handed out by
-/// whichever thread is free (the pass before) did not. Measured on the Zen 4 machine at book
-/// size, 2026-12-06 04:25 to 04:35 UTC, `diffusion_passes interleaved-rayon 640 500 21`, one
-/// band per thread, down and up, against that pass before (four bands per thread, all steps
-/// down), alternated, four rounds: minimums 21.7 to 22.4 ms against 23.6 to 23.8 ms; medians
-/// 23 to 28 ms against 24 to 28 ms, once 41 ms. In a report at 04:35 UTC, one band per thread
-/// took a median of 58 ms (minimum 22.5): with a thread slowed by the host, the other could
-/// not take any of its rows. Hence the bands of four, which can: against the pass before,
-/// alternated (04:40 and 04:45 UTC, seven rounds), minimums 22.3 to 22.5 ms against 23.4 to
-/// 23.9 ms, medians 23.4 to 29.8 ms against 24.1 to 46.3 ms. On one core (`taskset -c 1
-/// ... interleaved 640 500 7`, three rounds) down and up took 44.1 to 44.7 ms against 45.2 to
-/// 45.6 ms all down. Prefetching the lower row on the way up too (a row already read)
-/// measured the same as the upper row.
-pub fn step_rayon(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64], rows: Rows) {
-    check_step(isa, shape, grid, out);
-    let band = shape.rows.div_ceil(4 * rayon::current_num_threads());
-    halves(isa, shape, grid, (0, out), band, rows, true);
-}
-
-/// The bands of `out` (rows `first ..`, `band` rows each) over the pool, as [`step_rayon`]
-/// says; `top` for the whole grid.
-fn halves(
-    isa: Isa,
-    shape: Shape,
-    grid: &[f64],
-    (first, out): (usize, &mut [f64]),
-    band: usize,
-    rows: Rows,
-    top: bool,
-) {
-    let count = out.len() / shape.cols;
-    if count <= band {
-        step_rows(isa, shape, grid, first, out, rows);
+/// step before ended on, still in L2; that needs each thread to keep its rows from step to
+/// step, which bands handed out by whichever thread is free did not. Measured on the Zen 4
+/// machine at book size, 2026-12-06 04:25 to 04:35 UTC (with two grids, before the step in
+/// place), `diffusion_passes interleaved-rayon 640 500 21`, one band per thread, down and up,
+/// against bands handed out by whichever thread was free, all steps down, alternated, four
+/// rounds: minimums 21.7 to 22.4 ms against 23.6 to 23.8 ms; medians 23 to 28 ms against 24
+/// to 28 ms, once 41 ms. In a report at 04:35 UTC, one band per thread took a median of 58 ms
+/// (minimum 22.5): with a thread slowed by the host, the other could not take any of its
+/// rows. Hence the bands of four, which can: against the pass before, alternated (04:40 and
+/// 04:45 UTC, seven rounds), minimums 22.3 to 22.5 ms against 23.4 to 23.9 ms, medians 23.4
+/// to 29.8 ms against 24.1 to 46.3 ms. On one core (`taskset -c 1 ... interleaved 640 500 7`,
+/// three rounds) down and up took 44.1 to 44.7 ms against 45.2 to 45.6 ms all down.
+fn halves(input: &StepInput, (first, owned): (usize, &mut [f64]), pairs: &mut [f64], top: bool) {
+    let cols = input.shape.cols;
+    let count = pairs.len() / (2 * cols);
+    if count == 1 {
+        input.band(first, owned, pairs);
         return;
     }
-    let middle = count.div_ceil(band) / 2 * band;
-    let (low, high) = out.split_at_mut(middle * shape.cols);
-    let low = || halves(isa, shape, grid, (first, low), band, rows, false);
-    let high = || halves(isa, shape, grid, (first + middle, high), band, rows, false);
-    if top || rows == Rows::Down {
+    let middle = count / 2;
+    let (low, high) = owned.split_at_mut(middle * input.bands.band * cols);
+    let (low_pairs, high_pairs) = pairs.split_at_mut(middle * 2 * cols);
+    let low = || halves(input, (first, low), low_pairs, false);
+    let high = || halves(input, (first + middle, high), high_pairs, false);
+    if top || input.rows == Rows::Down {
         rayon::join(low, high);
     } else {
         rayon::join(high, low);
     }
 }
 
-fn check_step(isa: Isa, shape: Shape, grid: &[f64], out: &mut [f64]) {
+fn check_shape(isa: Isa, shape: Shape) {
     assert!(
-        shape.rows >= 3
-            && isa.fits(shape.cols)
-            && grid.len() == shape.cells()
-            && out.len() == shape.cells(),
-        "grids of the shape, at least 3 rows of at least two {}-lane vectors",
+        shape.rows >= 3 && isa.fits(shape.cols),
+        "grids of at least 3 rows of at least two {}-lane vectors",
         isa.lanes()
     );
 }
 
-/// Whether a run changes layout and steps on this thread alone or over the rayon pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Threads {
-    /// This thread ([`step`]).
-    One,
-    /// The rayon pool ([`step_rayon`]).
-    Pool,
-}
-
-/// `steps` steps in the interleaved layout of `isa`, from the initial grid, on `threads`; the
-/// layout change both ways and every step run inside [`Run::time`].
+/// `steps` steps in the interleaved layout of `isa`, in place (as [`Slots`] says), from the
+/// initial grid, on `threads`; the layout change both ways and every step run inside
+/// [`Run::time`].
 pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Threads) -> Vec<f64> {
-    let stepper = match threads {
-        Threads::One => step,
-        Threads::Pool => step_rayon,
-    };
+    check_shape(isa, shape);
     let initial = initial_grid(shape);
-    let mut grid = AlignedGrid::from_cells(&vec![0.0; shape.cells()]);
-    let mut next_grid = AlignedGrid::from_cells(&vec![0.0; shape.cells()]);
+    let bands = Bands::new(shape.rows, threads);
+    let mut slots = Slots::new(shape);
+    let mut edges = Edges::new(bands, shape.cols);
+    let mut new_edges = Edges::new(bands, shape.cols);
     // Written before the timed region (a copy of the initial grid), so that its pages are
     // mapped, as the grids of the other variants are: `vec![0.0; n]` leaves them to the first
     // write, which counted some 800 page faults in the layout change back (0.55 ms of the
     // book's run on the Zen 4 machine, `diffusion_passes interleaved 640 0 21`).
     let mut result = initial.clone();
     run.time(|| {
-        interleave_on(threads, shape, isa.lanes(), &initial, grid.cells_mut());
+        let start = Slots::input_slot(Rows::of_step(0));
+        interleave_on(threads, shape, isa.lanes(), &initial, slots.grid_mut(start));
+        edges.save(bands, shape.cols, slots.grid(start));
+        let mut slot = start;
         for index in 0..steps {
-            stepper(
-                isa,
-                shape,
-                grid.cells(),
-                next_grid.cells_mut(),
-                Rows::of_step(index),
+            let rows = Rows::of_step(index);
+            debug_assert_eq!(slot, Slots::input_slot(rows));
+            step(
+                (isa, shape, bands),
+                &mut slots,
+                &edges,
+                &mut new_edges,
+                rows,
+                threads,
             );
-            std::mem::swap(&mut grid, &mut next_grid);
+            std::mem::swap(&mut edges, &mut new_edges);
+            slot = 1 - slot;
         }
-        deinterleave_on(threads, shape, isa.lanes(), grid.cells(), &mut result);
+        deinterleave_on(threads, shape, isa.lanes(), slots.grid(slot), &mut result);
     });
     result
 }
@@ -826,6 +1074,56 @@ mod tests {
                         isa.name()
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_step_in_place_is_bit_exact_for_every_band_shape_and_step_count() {
+        // Over pools of 1 to 3 threads, so 4 to 12 bands: bands of one row (3 rows, and the
+        // last band of 25 rows over 2 threads), uneven last bands, and a band count that does
+        // not halve evenly; every step count from 0 to 5, so the grid ends in either slot.
+        for threads in 1..=3 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            for shape in [Shape::new(3, 16), Shape::new(25, 16), Shape::new(14, 24)] {
+                for steps in 0..=5 {
+                    let expected = bits(&reference(Order::A, shape, steps));
+                    for isa in Isa::available()
+                        .into_iter()
+                        .filter(|isa| isa.fits(shape.cols))
+                    {
+                        for threads_kind in [Threads::One, Threads::Pool] {
+                            let grid = pool.install(|| {
+                                evolve(&mut Run::new(Size::Quick), isa, shape, steps, threads_kind)
+                            });
+                            assert!(
+                                bits(&grid) == expected,
+                                "{} path, {threads_kind:?} on {threads} threads, {shape:?}, \
+                                 {steps} steps",
+                                isa.name()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bands_cover_the_rows_in_order_none_empty() {
+        for rows in [3, 4, 7, 16, 25, 640] {
+            for threads in [Threads::One, Threads::Pool] {
+                let bands = Bands::new(rows, threads);
+                let mut next = 0;
+                for k in 0..bands.count() {
+                    let (a, b) = bands.range(k);
+                    assert!(a == next && b > a, "{rows} rows, band {k}: {a}..{b}");
+                    next = b;
+                }
+                assert_eq!(next, rows);
             }
         }
     }
