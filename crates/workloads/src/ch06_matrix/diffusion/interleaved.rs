@@ -48,7 +48,7 @@
 //!   lost from three (51 to 52 ms: the levels' rings no longer fit L1); on two cores the
 //!   medians were above the plain pass's (32 to 33 ms against 25 to 26, minimums 21.6 to 22.1
 //!   against 24.5 to 24.8), one band per thread, each sweep waiting for the slower;
-//! - two steps per sweep again, after the passes went down and up in turn ([`step_rayon`]),
+//! - two steps per sweep again, after the passes went down and up in turn (`halves`),
 //!   each band through a ring of three rows per thread in the step's direction (05:15 UTC,
 //!   four rounds of `... interleaved-rayon 640 500 21`): minimums 22.1 to 22.7 ms, as without;
 //! - the step in place with a copy (one grid, each new row kept in a ring and copied back a
@@ -57,7 +57,7 @@
 //! - a second, farther prefetch of the lower row into L2 (2 KB ahead): 5% on one core, 2% on
 //!   two.
 //!
-//! The step in place without a copy, as the pass now runs ([`Slots`]): the new row goes
+//! The step in place without a copy, as the pass now runs (`Slots`): the new row goes
 //! straight over the old row it has just read, one slot up going down and one slot down going
 //! up, and the two rows at each end of a band are kept as copies for its neighbours. Measured
 //! on the 2-core Zen 4 machine (AVX-512F) at book size, 2026-12-06 (a new session, figures not
@@ -75,7 +75,7 @@
 //!   medians are the host's: with `DIFFUSION_PASSES_ALL` set, one series of 21 runs had its
 //!   fastest seven at 18.7 to 25.1 ms and the other 14 at 35.7 to 37.4 ms, one core's time,
 //!   while the other core was taken away for seconds;
-//! - the prefetch distances of [`PREFETCH_AHEAD`] again, in place (a scratch build reading
+//! - the prefetch distances of `PREFETCH_AHEAD` again, in place (a scratch build reading
 //!   them from the environment, 20:44 UTC): no setting, without any prefetch included, was
 //!   faster than another by more than the noise on one core (37.3 to 39.1 ms) or two.
 
@@ -849,7 +849,7 @@ impl StepInput<'_> {
 pub enum Threads {
     /// This thread, one band.
     One,
-    /// The rayon pool, four bands per thread ([`halves`]).
+    /// The rayon pool, four bands per thread.
     Pool,
 }
 
@@ -948,9 +948,9 @@ fn check_shape(isa: Isa, shape: Shape) {
     );
 }
 
-/// `steps` steps in the interleaved layout of `isa`, in place (as [`Slots`] says), from the
-/// initial grid, on `threads`; the layout change both ways and every step run inside
-/// [`Run::time`].
+/// `steps` steps in the interleaved layout of `isa`, from the initial grid, on `threads`: in
+/// place, each new row written over an old row, in `rows + 1` row slots; the layout change
+/// both ways and every step run inside [`Run::time`].
 pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Threads) -> Vec<f64> {
     check_shape(isa, shape);
     let initial = initial_grid(shape);
