@@ -78,6 +78,16 @@
 //! - the prefetch distances of `PREFETCH_AHEAD` again, in place (a scratch build reading
 //!   them from the environment, 20:44 UTC): no setting, without any prefetch included, was
 //!   faster than another by more than the noise on one core (37.3 to 39.1 ms) or two.
+//!
+//! Two rows at once ([`pair`]), in place, against one row at a time, in place (21:00 to 21:05
+//! UTC, the two builds alternated, medians of 5): one core 31.8 to 33.4 ms against 34.5 to
+//! 35.0 ms (four rounds); on the 48-row grid in L2, 28.4 to 28.7 ms against 31.0 to 31.1; two
+//! cores (`... interleaved-rayon 640 500 15`, three rounds), minimums 16.7 to 19.3 ms against
+//! 18.5 to 19.6 ms, medians again the host's (20.0 to 36.4 against 23.6 to 25.9). A vector
+//! index now loads four vectors for two new ones instead of three for one; the six
+//! floating-point operations of a cell stay, three on the multiply pipes and three on the add
+//! pipes, and at 0.139 ns a cell in L2 (4.1 cycles a vector of 8 cells at 3.69 GHz) the pass is
+//! within 40% of those pipes' 3 cycles a vector.
 
 use rayon::prelude::*;
 
@@ -281,6 +291,125 @@ unsafe fn row<L: Lanes>(
     unsafe { step!(index, left, current, lanes.rotate_down(first)) };
 }
 
+/// Two rows of the step at once, `top` and `bottom` (row `i` and `i + 1`), each from its
+/// three rows, `up` (row `i − 1`) and `down` (row `i + 2`) the outer ones; rows as in [`row`].
+///
+/// Each row's centre is the other's neighbour, kept in a register, so each vector index loads
+/// four vectors for two new ones where [`row`] loads three for one.
+///
+/// # Safety
+///
+/// As for [`row`], each of the six pointers addressing `vectors · WIDTH` initialised cells of
+/// one allocation, the two out rows writable, distinct, and read or written through no other
+/// pointer during the call. Going down, `out_top` is `up` or disjoint from the four rows and
+/// `out_bottom` is `top`; going up, `out_top` is `bottom` and `out_bottom` is `down` or
+/// disjoint from the four rows. (`top` and `bottom` are read ahead of the store at the same
+/// index; each is held in registers from its load on.)
+#[inline(always)]
+unsafe fn pair<L: Lanes>(
+    lanes: L,
+    [up, top, bottom, down]: [*const f64; 4],
+    [out_top, out_bottom]: [*mut f64; 2],
+    vectors: usize,
+    rows: Rows,
+) {
+    debug_assert!(vectors >= 2, "rows of at least two whole vectors");
+    let minus_four = lanes.splat(-4.0);
+    let d_dt = lanes.splat(D * DT);
+    // Hidden from the compiler, which would turn `x·1 + y` back into an add.
+    let one = lanes.splat(std::hint::black_box(1.0));
+    // Order A, as in `row`.
+    let cell = |c, u, d, l, r| {
+        let mut t = lanes.mul_add_exact(c, minus_four, u);
+        t = lanes.add(t, d);
+        t = lanes.mul_add_exact(t, one, l);
+        t = lanes.add(t, r);
+        lanes.add(lanes.mul(t, d_dt), c)
+    };
+    // SAFETY (every load and store below): vector `index < vectors` of a row of `vectors`
+    // whole vectors (the caller's contract). The stores at `index` come after every load at
+    // `index` and ahead of it: `up` and `down` are loaded at `index` only, and `top` and
+    // `bottom`, read ahead, only before the stores of the iteration.
+    let (first_top, last_top, first_bottom, last_bottom) = unsafe {
+        (
+            lanes.load_unchecked(top, 0),
+            lanes.load_unchecked(top, vectors - 1),
+            lanes.load_unchecked(bottom, 0),
+            lanes.load_unchecked(bottom, vectors - 1),
+        )
+    };
+    // The two rows the pass reads for the first time here.
+    let incoming = match rows {
+        Rows::Down => [bottom, down],
+        Rows::Up => [up, top],
+    };
+    macro_rules! step {
+        ($index:expr, [$lt:expr, $ct:expr, $nt:expr], [$lb:expr, $cb:expr, $nb:expr]) => {{
+            let index = $index;
+            let new_top = cell($ct, lanes.load_unchecked(up, index), $cb, $lt, $nt);
+            let new_bottom = cell($cb, $ct, lanes.load_unchecked(down, index), $lb, $nb);
+            lanes.store_unchecked(out_top, index, new_top);
+            lanes.store_unchecked(out_bottom, index, new_bottom);
+        }};
+    }
+    let (mut left_top, mut current_top) = (lanes.rotate_up(last_top), first_top);
+    let (mut left_bottom, mut current_bottom) = (lanes.rotate_up(last_bottom), first_bottom);
+    let mut index = 0;
+    while index + 2 < vectors {
+        for row in incoming {
+            prefetch(row.wrapping_add(index * L::WIDTH + PREFETCH_AHEAD));
+        }
+        // SAFETY: as above, `index + 2 < vectors`.
+        unsafe {
+            let (next_top, after_top) = (
+                lanes.load_unchecked(top, index + 1),
+                lanes.load_unchecked(top, index + 2),
+            );
+            let (next_bottom, after_bottom) = (
+                lanes.load_unchecked(bottom, index + 1),
+                lanes.load_unchecked(bottom, index + 2),
+            );
+            step!(
+                index,
+                [left_top, current_top, next_top],
+                [left_bottom, current_bottom, next_bottom]
+            );
+            step!(
+                index + 1,
+                [current_top, next_top, after_top],
+                [current_bottom, next_bottom, after_bottom]
+            );
+            (left_top, current_top) = (next_top, after_top);
+            (left_bottom, current_bottom) = (next_bottom, after_bottom);
+        }
+        index += 2;
+    }
+    if index + 2 == vectors {
+        // SAFETY: as above, `index + 1 < vectors`.
+        unsafe {
+            let next_top = lanes.load_unchecked(top, index + 1);
+            let next_bottom = lanes.load_unchecked(bottom, index + 1);
+            step!(
+                index,
+                [left_top, current_top, next_top],
+                [left_bottom, current_bottom, next_bottom]
+            );
+            (left_top, current_top) = (current_top, next_top);
+            (left_bottom, current_bottom) = (current_bottom, next_bottom);
+        }
+        index += 1;
+    }
+    debug_assert_eq!(index, vectors - 1);
+    // SAFETY: as above, `index < vectors`.
+    unsafe {
+        step!(
+            index,
+            [left_top, current_top, lanes.rotate_down(first_top)],
+            [left_bottom, current_bottom, lanes.rotate_down(first_bottom)]
+        );
+    }
+}
+
 /// Plain arrays of 4 lanes, for any CPU.
 #[derive(Clone, Copy, Debug)]
 struct Portable;
@@ -329,7 +458,7 @@ impl Lanes for Portable {
 mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{Lanes, Rows, row};
+    use super::{Lanes, Rows, pair, row};
 
     /// AVX2 vectors, with FMA; created only in [`row_avx2`].
     #[derive(Clone, Copy, Debug)]
@@ -344,6 +473,22 @@ mod x86 {
     pub unsafe fn row_avx2(rows_in: [*const f64; 3], out: *mut f64, vectors: usize, rows: Rows) {
         // SAFETY: the caller's.
         unsafe { row(Avx2(()), rows_in, out, vectors, rows) }
+    }
+
+    /// [`super::pair`] with AVX2 and FMA enabled.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2 and FMA, and the rows be as [`super::pair`] says.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn pair_avx2(
+        rows_in: [*const f64; 4],
+        out: [*mut f64; 2],
+        vectors: usize,
+        rows: Rows,
+    ) {
+        // SAFETY: the caller's.
+        unsafe { pair(Avx2(()), rows_in, out, vectors, rows) }
     }
 
     // SAFETY (every block below): an `Avx2` value exists only inside `row_avx2`, which runs
@@ -406,6 +551,23 @@ mod x86 {
     pub unsafe fn row_avx512(rows_in: [*const f64; 3], out: *mut f64, vectors: usize, rows: Rows) {
         // SAFETY: the caller's.
         unsafe { row(Avx512(()), rows_in, out, vectors, rows) }
+    }
+
+    /// [`super::pair`] with AVX-512F enabled.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX-512F, and the rows be as [`super::pair`] says.
+    #[cfg(hiperf_avx512)]
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn pair_avx512(
+        rows_in: [*const f64; 4],
+        out: [*mut f64; 2],
+        vectors: usize,
+        rows: Rows,
+    ) {
+        // SAFETY: the caller's.
+        unsafe { pair(Avx512(()), rows_in, out, vectors, rows) }
     }
 
     // SAFETY (every block below): an `Avx512` value exists only inside `row_avx512`, which
@@ -539,6 +701,25 @@ impl Isa {
                 #[cfg(target_arch = "x86_64")]
                 Kind::Avx2 => x86::row_avx2(rows_in, out, vectors, rows),
                 Kind::Portable => row(Portable, rows_in, out, vectors, rows),
+            }
+        }
+    }
+
+    /// Two rows of the step at once, as [`pair`] says.
+    ///
+    /// # Safety
+    ///
+    /// The rows must be as [`pair`] says.
+    #[inline]
+    unsafe fn pair(self, rows_in: [*const f64; 4], out: [*mut f64; 2], vectors: usize, rows: Rows) {
+        // SAFETY (each arm): as in `row`.
+        unsafe {
+            match self.kind {
+                #[cfg(all(target_arch = "x86_64", hiperf_avx512))]
+                Kind::Avx512 => x86::pair_avx512(rows_in, out, vectors, rows),
+                #[cfg(target_arch = "x86_64")]
+                Kind::Avx2 => x86::pair_avx2(rows_in, out, vectors, rows),
+                Kind::Portable => pair(Portable, rows_in, out, vectors, rows),
             }
         }
     }
@@ -789,54 +970,93 @@ impl StepInput<'_> {
         // Slot `j` of the band, `j < n`.
         let slot = |j: usize| base.wrapping_add(j * cols);
         let wrap = self.wrap.as_ptr();
+        let (own_first, own_last) = (self.edge(k, false), self.edge(k, true));
+        let (previous_last, next_first) = (
+            self.edge((k + count - 1) % count, true),
+            self.edge((k + 1) % count, false),
+        );
+        // Row `j` of the band (`a + j` of the grid): its three old rows and the slot of its
+        // new row.
+        let rows_of: &dyn Fn(usize) -> ([*const f64; 3], *mut f64) = match self.rows {
+            // Slot `j` holds old row `a + j − 1` (for j = 0, the band above's last row: the
+            // band's to write over), and the new row `a + j` goes there. Old rows `b − 1` and
+            // `b` are in the slots of the band below, which writes over them.
+            Rows::Down => &|j| {
+                let up = if j == 0 && a == 0 { wrap } else { slot(j) };
+                let center = if j + 1 < n { slot(j + 1) } else { own_last };
+                let down = match (j + 2).cmp(&n) {
+                    std::cmp::Ordering::Less => slot(j + 2),
+                    std::cmp::Ordering::Equal => own_last,
+                    std::cmp::Ordering::Greater => next_first,
+                };
+                ([up, center, down], slot(j))
+            },
+            // Slot `j` holds old row `a + j + 1` (for j = n − 1, the band below's first row:
+            // the band's to write over), and the new row `a + j` goes there. Old rows `a − 1`
+            // and `a` are in the slots of the band above, which writes over them.
+            Rows::Up => &|j| {
+                let down = if j + 1 == n && b == self.bands.rows {
+                    wrap
+                } else {
+                    slot(j)
+                };
+                let center = if j >= 1 { slot(j - 1) } else { own_first };
+                let up = match j {
+                    0 => previous_last,
+                    1 => own_first,
+                    _ => slot(j - 2),
+                };
+                ([up, center, down], slot(j))
+            },
+        };
+        // Rows `j` and `j + 1`, together.
+        let two = |j: usize| {
+            let (([up, top, _], out_top), ([_, bottom, down], out_bottom)) =
+                (rows_of(j), rows_of(j + 1));
+            // SAFETY: every row is `cols` cells in `slots`, `wrap` or `edges`, of `vectors`
+            // whole vectors (`check_shape`), and the band's slots are its own, through the
+            // `&mut`. Going down, `out_top` is slot `j`, which is `up` (or, for row 0,
+            // disjoint from the four rows), and `out_bottom` slot `j + 1`, which is `top`
+            // (`j + 1 < n`). Going up, `out_top` is slot `j`, which is `bottom` (`j + 1 ≥ 1`),
+            // and `out_bottom` slot `j + 1`, which is `down` (or, for the last row of the
+            // grid, disjoint from the four).
+            unsafe {
+                self.isa.pair(
+                    [up, top, bottom, down],
+                    [out_top, out_bottom],
+                    vectors,
+                    self.rows,
+                );
+            }
+        };
+        // Row `j` alone.
+        let one = |j: usize| {
+            let (rows_in, out) = rows_of(j);
+            // SAFETY: as for two rows; `out` is slot `j`, which is `up` going down and `down`
+            // going up (or, for the first or last row of the grid, disjoint from the three),
+            // and never `center`.
+            unsafe { self.isa.row(rows_in, out, vectors, self.rows) };
+        };
+        // PERF: two rows at a time, in the pass's direction, and the odd row last.
         match self.rows {
             Rows::Down => {
-                // Slot `j` holds old row `a + j − 1` (for j = 0, the band above's last row:
-                // the band's to write over), and the new row `a + j` goes there. Old rows
-                // `b − 1` and `b` are in the slots of the band below, which writes over them.
-                let (own_last, next_first) =
-                    (self.edge(k, true), self.edge((k + 1) % count, false));
-                for j in 0..n {
-                    let up = if j == 0 && a == 0 { wrap } else { slot(j) };
-                    let center = if j + 1 < n { slot(j + 1) } else { own_last };
-                    let down = match (j + 2).cmp(&n) {
-                        std::cmp::Ordering::Less => slot(j + 2),
-                        std::cmp::Ordering::Equal => own_last,
-                        std::cmp::Ordering::Greater => next_first,
-                    };
-                    // SAFETY: every row is `cols` cells in `slots`, `wrap` or `edges`, of
-                    // `vectors` whole vectors (`check_shape`); `out` is slot `j`, which is `up`
-                    // or (for row 0) disjoint from the three, and never `center`; the band's
-                    // slots are its own, through the `&mut`.
-                    unsafe {
-                        self.isa
-                            .row([up, center, down], slot(j), vectors, Rows::Down)
-                    };
+                let mut j = 0;
+                while j + 1 < n {
+                    two(j);
+                    j += 2;
+                }
+                if j < n {
+                    one(j);
                 }
             }
             Rows::Up => {
-                // Slot `j` holds old row `a + j + 1` (for j = n − 1, the band below's first
-                // row: the band's to write over), and the new row `a + j` goes there. Old rows
-                // `a − 1` and `a` are in the slots of the band above, which writes over them.
-                let (own_first, previous_last) = (
-                    self.edge(k, false),
-                    self.edge((k + count - 1) % count, true),
-                );
-                for j in (0..n).rev() {
-                    let down = if j + 1 == n && b == self.bands.rows {
-                        wrap
-                    } else {
-                        slot(j)
-                    };
-                    let center = if j >= 1 { slot(j - 1) } else { own_first };
-                    let up = match j {
-                        0 => previous_last,
-                        1 => own_first,
-                        _ => slot(j - 2),
-                    };
-                    // SAFETY: as going down, `out` being `down` or (for the last row)
-                    // disjoint from the three.
-                    unsafe { self.isa.row([up, center, down], slot(j), vectors, Rows::Up) };
+                let mut j = n;
+                while j >= 2 {
+                    two(j - 2);
+                    j -= 2;
+                }
+                if j == 1 {
+                    one(0);
                 }
             }
         }
