@@ -79,7 +79,7 @@
 //!   them from the environment, 20:44 UTC): no setting, without any prefetch included, was
 //!   faster than another by more than the noise on one core (37.3 to 39.1 ms) or two.
 //!
-//! Two rows at once ([`pair`]), in place, against one row at a time, in place (21:00 to 21:05
+//! Two rows at once ([`pair`]), in place, against one row at a time, in place (20:52 to 20:57
 //! UTC, the two builds alternated, medians of 5): one core 31.8 to 33.4 ms against 34.5 to
 //! 35.0 ms (four rounds); on the 48-row grid in L2, 28.4 to 28.7 ms against 31.0 to 31.1; two
 //! cores (`... interleaved-rayon 640 500 15`, three rounds), minimums 16.7 to 19.3 ms against
