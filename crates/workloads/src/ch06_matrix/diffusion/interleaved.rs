@@ -12,6 +12,10 @@
 //! three on the multiply pipes and three on the add pipes instead of two and five. The grid is
 //! interleaved before the first step and put back after the last, inside the timed region.
 //!
+//! The step runs in place, in one grid of `rows + 1` row slots, each new row written over an
+//! old row it has just read (`Slots`), and takes two rows at a time ([`pair`]), each row's
+//! centre being the other's neighbour. The notes below say what each change measured.
+//!
 //! PERF: on the 2-core Zen 3 machine (AVX2) at book size. The row-major loop of
 //! [`super::simd`] issues five loads per vector, two of them unaligned (one in two straddles a
 //! cache line); here each vector takes three loads (up, down and the next centre; the centre

@@ -334,7 +334,7 @@ inventory::submit! {
         name: "diffusion",
         variant: "interleaved",
         rank: 7,
-        description: "the SIMD pass on lane-interleaved rows: every neighbour a whole aligned vector, three loads per vector (order A)",
+        description: "the SIMD pass on lane-interleaved rows: every neighbour a whole aligned vector; in place, two rows at a time, two loads per new vector (order A)",
         run: |run| run_interleaved(run, interleaved::run_serial),
         python: Some(NUMPY_IN_PLACE),
     }
