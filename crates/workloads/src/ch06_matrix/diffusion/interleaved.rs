@@ -13,13 +13,14 @@
 //! interleaved before the first step and put back after the last, inside the timed region.
 //!
 //! The step runs in place, in one grid of `rows + 1` row slots, each new row written over an
-//! old row it has just read (`Slots`), and takes two rows at a time ([`pair`]), each row's
+//! old row it has just read (`Slots`), and takes two rows at a time (`pair`), each row's
 //! centre being the other's neighbour. The notes below say what each change measured.
 //!
 //! PERF: on the 2-core Zen 3 machine (AVX2) at book size. The row-major loop of
 //! [`super::simd`] issues five loads per vector, two of them unaligned (one in two straddles a
-//! cache line); here each vector takes three loads (up, down and the next centre; the centre
-//! and left are the previous iteration's), all aligned. Measured on 2026-11-26:
+//! cache line); here each vector took three loads (up, down and the next centre; the centre
+//! and left are the previous iteration's), all aligned (four for two vectors since the pass
+//! takes two rows at a time). Measured on 2026-11-26:
 //! - in a stand-alone program running both passes alternately (02:00 UTC, medians of 5 to 7):
 //!   one core 59 to 74 ms against 86 to 98 ms for the row-major pass, two cores (rayon, 8
 //!   bands) 35 to 36 ms against 60 ms;
@@ -63,7 +64,8 @@
 //!
 //! The step in place without a copy, as the pass now runs (`Slots`): the new row goes
 //! straight over the old row it has just read, one slot up going down and one slot down going
-//! up, and the two rows at each end of a band are kept as copies for its neighbours. Measured
+//! up, and each band's first and last rows are kept as copies, for the band and its
+//! neighbours, since a neighbouring band writes over them. Measured
 //! on the 2-core Zen 4 machine (AVX-512F) at book size, 2026-12-06 (a new session, figures not
 //! comparable with those above), against the two-grid pass before it, alternated in the same
 //! minutes, with `diffusion_passes` (medians, min–max):
@@ -83,7 +85,7 @@
 //!   them from the environment, 20:44 UTC): no setting, without any prefetch included, was
 //!   faster than another by more than the noise on one core (37.3 to 39.1 ms) or two.
 //!
-//! Two rows at once ([`pair`]), in place, against one row at a time, in place (20:52 to 20:57
+//! Two rows at once (`pair`), in place, against one row at a time, in place (20:52 to 20:57
 //! UTC, the two builds alternated, medians of 5): one core 31.8 to 33.4 ms against 34.5 to
 //! 35.0 ms (four rounds); on the 48-row grid in L2, 28.4 to 28.7 ms against 31.0 to 31.1; two
 //! cores (`... interleaved-rayon 640 500 15`, three rounds), minimums 16.7 to 19.3 ms against
@@ -120,7 +122,8 @@ trait Lanes: Copy {
     ///
     /// # Safety
     ///
-    /// They must be in one allocation that nothing else refers to.
+    /// They must be in one allocation, written and read during the store through no other
+    /// pointer than the caller's (the in-place step reads them through its input rows before).
     unsafe fn store_unchecked(self, row: *mut f64, index: usize, value: Self::Vector);
     fn add(self, a: Self::Vector, b: Self::Vector) -> Self::Vector;
     fn mul(self, a: Self::Vector, b: Self::Vector) -> Self::Vector;
@@ -305,7 +308,7 @@ unsafe fn row<L: Lanes>(
 ///
 /// As for [`row`], each of the six pointers addressing `vectors · WIDTH` initialised cells of
 /// one allocation, the two out rows writable, distinct, and read or written through no other
-/// pointer during the call. Going down, `out_top` is `up` or disjoint from the four rows and
+/// pointer than these during the call. Going down, `out_top` is `up` or disjoint from the four rows and
 /// `out_bottom` is `top`; going up, `out_top` is `bottom` and `out_bottom` is `down` or
 /// disjoint from the four rows. (`top` and `bottom` are read ahead of the store at the same
 /// index; each is held in registers from its load on.)
@@ -464,7 +467,7 @@ mod x86 {
 
     use super::{Lanes, Rows, pair, row};
 
-    /// AVX2 vectors, with FMA; created only in [`row_avx2`].
+    /// AVX2 vectors, with FMA; created only in [`row_avx2`] and [`pair_avx2`].
     #[derive(Clone, Copy, Debug)]
     struct Avx2(());
 
@@ -495,9 +498,9 @@ mod x86 {
         unsafe { pair(Avx2(()), rows_in, out, vectors, rows) }
     }
 
-    // SAFETY (every block below): an `Avx2` value exists only inside `row_avx2`, which runs
-    // with AVX2 and FMA enabled; the loads and
-    // stores are the caller's to keep in bounds.
+    // SAFETY (every block below): an `Avx2` value exists only inside `row_avx2` and
+    // `pair_avx2`, which run with AVX2 and FMA enabled; the loads and stores are the caller's
+    // to keep in bounds.
     impl Lanes for Avx2 {
         const WIDTH: usize = 4;
         type Vector = __m256d;
@@ -540,7 +543,7 @@ mod x86 {
         }
     }
 
-    /// AVX-512F vectors; created only in [`row_avx512`].
+    /// AVX-512F vectors; created only in [`row_avx512`] and [`pair_avx512`].
     #[cfg(hiperf_avx512)]
     #[derive(Clone, Copy, Debug)]
     struct Avx512(());
@@ -574,9 +577,9 @@ mod x86 {
         unsafe { pair(Avx512(()), rows_in, out, vectors, rows) }
     }
 
-    // SAFETY (every block below): an `Avx512` value exists only inside `row_avx512`, which
-    // runs with AVX-512F enabled; the loads and
-    // stores are the caller's to keep in bounds.
+    // SAFETY (every block below): an `Avx512` value exists only inside `row_avx512` and
+    // `pair_avx512`, which run with AVX-512F enabled; the loads and stores are the caller's
+    // to keep in bounds.
     #[cfg(hiperf_avx512)]
     impl Lanes for Avx512 {
         const WIDTH: usize = 8;
@@ -830,10 +833,11 @@ fn segment(shape: Shape, lanes: usize, from: &[f64], to: &[f64]) -> usize {
 ///
 /// The rows are cut into bands ([`Bands`]), each band's new rows written to its own slots: a
 /// band going down writes slots `a .. b` for its rows `a .. b`, a band going up slots
-/// `a + 1 .. b + 1`. Those slots hold, besides the band's own old rows, one old row of a
-/// neighbouring band, and the neighbour writes over two of the band's old rows; so the two
-/// rows at each end of a band are also kept as copies ([`Edges`]), written when the step
-/// before made them, and read from there.
+/// `a + 1 .. b + 1`. Going down, the band reads two old rows that lie in the next band's
+/// slots, which that band writes over: its own last row and the next band's first; going up,
+/// its own first row and the previous band's last. So the first and the last row of every
+/// band are also kept as copies ([`Edges`]), written when the step before made them, and
+/// read from there.
 ///
 /// PERF: written in place, a new row's cache lines are the old row's, already in L1 and owned
 /// by this core, where writing to a second grid first reads each of its lines from L3 (a read
@@ -874,7 +878,8 @@ impl Slots {
 }
 
 /// The rows cut into bands of `band` rows (the last one may have fewer), each a task of a
-/// step: one band for a serial run, four per thread over the pool.
+/// step: one band for a serial run; over the pool, bands of `rows / (4 · threads)` rows,
+/// rounded up (about four per thread, fewer on small grids: 3 rows make 3 bands).
 #[derive(Clone, Copy, Debug)]
 struct Bands {
     rows: usize,
@@ -1278,8 +1283,12 @@ mod tests {
         // Segments of 2 columns (the least), of an odd length, and of one full vector and more;
         // 4-lane rows of an odd number of vectors (3, 11) for the loop that takes two at once.
         for (shape, steps) in [
+            // (The initial square of 3 or 5 rows is empty: those grids stay zero, and only
+            // show that the least shapes run.)
             (Shape::new(3, 16), 9),
             (Shape::new(5, 12), 11),
+            (Shape::new(10, 16), 9),
+            (Shape::new(11, 12), 11),
             (Shape::new(9, 44), 20),
             (Shape::new(13, 40), 30),
             (Shape::new(37, 56), 45),
@@ -1304,16 +1313,18 @@ mod tests {
 
     #[test]
     fn the_step_in_place_is_bit_exact_for_every_band_shape_and_step_count() {
-        // Over pools of 1 to 3 threads, so 4 to 12 bands: bands of one row (3 rows, and the
-        // last band of 25 rows over 2 threads), uneven last bands, and a band count that does
-        // not halve evenly; every step count from 0 to 5, so the grid ends in either slot.
+        // Over pools of 1 to 3 threads: bands of one row (10 rows over 3 threads, 25 over 2
+        // in the last band), of two and three rows, uneven last bands, and band counts that
+        // do not halve evenly. Grids of 10 rows and more, whose initial square is not empty;
+        // step counts from 0 to 5, so the grid ends in either slot, and 40 and 41, enough for
+        // the square to reach every row and the wrap-around rows.
         for threads in 1..=3 {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .expect("a pool");
-            for shape in [Shape::new(3, 16), Shape::new(25, 16), Shape::new(14, 24)] {
-                for steps in 0..=5 {
+            for shape in [Shape::new(10, 16), Shape::new(25, 16), Shape::new(14, 24)] {
+                for steps in (0..=5).chain([40, 41]) {
                     let expected = bits(&reference(Order::A, shape, steps));
                     for isa in Isa::available()
                         .into_iter()
