@@ -69,7 +69,7 @@
 //! on the 2-core Zen 4 machine (AVX-512F) at book size, 2026-12-06 (a new session, figures not
 //! comparable with those above), against the two-grid pass before it, alternated in the same
 //! minutes, with `diffusion_passes` (medians, min–max):
-//! - one core, `taskset -c 1 ... interleaved 640 500 7` (20:36 to 20:50 UTC, five rounds):
+//! - one core, `taskset -c 1 ... interleaved 640 500 7` (20:37 to 20:44 UTC, five rounds):
 //!   34.8 to 35.9 ms in place against 44.5 to 45.6 ms with two grids, 0.170 ns a cell against
 //!   0.220: 22% less time. On a 48-row grid, whose grid stays in L2 either way
 //!   (`... interleaved 48 6666 5`), 30.8 to 31.1 ms against 33.0 to 33.6: the book's grid now
@@ -82,10 +82,10 @@
 //!   fastest seven at 18.7 to 25.1 ms and the other 14 at 35.7 to 37.4 ms, one core's time,
 //!   while the other core was taken away for seconds;
 //! - the prefetch distances of `PREFETCH_AHEAD` again, in place (a scratch build reading
-//!   them from the environment, 20:44 UTC): no setting, without any prefetch included, was
+//!   them from the environment, 20:42 UTC): no setting, without any prefetch included, was
 //!   faster than another by more than the noise on one core (37.3 to 39.1 ms) or two.
 //!
-//! Two rows at once (`pair`), in place, against one row at a time, in place (20:52 to 20:57
+//! Two rows at once (`pair`), in place, against one row at a time, in place (20:53 to 20:57
 //! UTC, the two builds alternated, medians of 5): one core 31.8 to 33.4 ms against 34.5 to
 //! 35.0 ms (four rounds); on the 48-row grid in L2, 28.4 to 28.7 ms against 31.0 to 31.1; two
 //! cores (`... interleaved-rayon 640 500 15`, three rounds), minimums 16.7 to 19.3 ms against
@@ -96,7 +96,7 @@
 //! within 40% of those pipes' 3 cycles a vector.
 //!
 //! The AVX-512F path against the AVX2 path of the same build (a scratch build that can leave
-//! AVX-512F out, 21:53 to 21:58 UTC, alternated, medians of 7): one core 33.2 to 33.5 ms
+//! AVX-512F out, 21:52 to 21:54 UTC, alternated, medians of 7): one core 33.2 to 33.5 ms
 //! against 40.7 to 44.5 ms on the book's grid, 29.2 to 31.3 against 36.4 to 37.7 on the 48-row
 //! grid, so the pass keeps AVX-512F where the CPU has it. On AVX2 (16 registers, where the two
 //! rows' neighbours and constants take 11), two rows at a time measured the same as one row
