@@ -69,9 +69,10 @@
 //! on the 2-core Zen 4 machine (AVX-512F) at book size, 2026-12-06 (a new session, figures not
 //! comparable with those above), against the two-grid pass before it, alternated in the same
 //! minutes, with `diffusion_passes` (medians, min–max):
-//! - one core, `taskset -c 1 ... interleaved 640 500 7` (20:37 to 20:44 UTC, five rounds):
-//!   34.8 to 35.9 ms in place against 44.5 to 45.6 ms with two grids, 0.170 ns a cell against
-//!   0.220: 22% less time. On a 48-row grid, whose grid stays in L2 either way
+//! - one core, `taskset -c 1 ... interleaved 640 500 7` (20:35 to 20:44 UTC): 34.9 and 35.9 ms
+//!   in place against 45.2 and 45.6 ms with two grids in two alternated rounds (the two-grid
+//!   build 44.5 and 45.0 ms in two rounds before them), and 34.8 to 35.2 ms in three more
+//!   rounds of the in-place build; 0.170 ns a cell against 0.220: 22% less time. On a 48-row grid, whose grid stays in L2 either way
 //!   (`... interleaved 48 6666 5`), 30.8 to 31.1 ms against 33.0 to 33.6: the book's grid now
 //!   runs within 13% of its speed in L2, where it ran 35% behind. On a 4-row grid (`... 4
 //!   80000 5`) the copies of the edge rows, two rows a step for four, make it slower: 41.7
