@@ -46,14 +46,14 @@ fn time_suspended_at_await_is_apart_from_time_polled() {
     let first = common::line(&profile, "let first = YieldOnce { yielded: false }.await;");
     assert_eq!(first.hits, 1);
     assert!(
-        first.suspended_ns >= 20e6,
+        common::covers(first.suspended_ns, 20e6),
         "suspended {} ns",
         first.suspended_ns
     );
     assert!(first.time_ns < 20e6, "polled {} ns", first.time_ns);
     let second = common::line(&profile, "let second = YieldOnce { yielded: false }.await;");
-    assert!(second.suspended_ns >= 20e6);
-    assert!(profile.suspended_ns >= 40e6);
+    assert!(common::covers(second.suspended_ns, 20e6));
+    assert!(common::covers(profile.suspended_ns, 40e6));
     assert!(
         profile.cumulative_ns >= profile.suspended_ns,
         "the call's time is wall clock"

@@ -248,7 +248,7 @@ fn a_memit_function_between_profiled_ones_keeps_its_subtree() {
     let middle = path(&["chain_outer", "chain_middle"]);
     let inner = path(&["chain_outer", "chain_middle", "chain_inner"]);
     assert_eq!((whole.calls, middle.calls, inner.calls), (1, 1, 1));
-    assert!(inner.total_ns >= 50e6, "{inner:?}");
+    assert!(common::covers(inner.total_ns, 50e6), "{inner:?}");
     assert!(middle.total_ns >= inner.total_ns, "{middle:?}");
     assert!(whole.total_ns >= middle.total_ns, "{whole:?}");
     // Self times partition the outermost call: their sum is its time (to float rounding).
@@ -264,12 +264,12 @@ fn a_memit_function_between_profiled_ones_keeps_its_subtree() {
         .map(|name| function(name).self_ns)
         .sum();
     assert!(tottime <= function("chain_outer").cumulative_ns * (1.0 + 1e-9));
-    assert!(function("chain_middle").cumulative_ns >= 50e6);
+    assert!(common::covers(function("chain_middle").cumulative_ns, 50e6));
     assert!(function("chain_outer").self_ns < 25e6);
     let outer_line = function("chain_outer")
         .lines
         .iter()
         .find(|line| line.contents.trim() == "chain_middle();")
         .unwrap();
-    assert!(outer_line.callee_ns >= 50e6, "{outer_line:?}");
+    assert!(common::covers(outer_line.callee_ns, 50e6), "{outer_line:?}");
 }

@@ -35,7 +35,7 @@ fn a_line_that_calls_a_function_includes_the_callees_time() {
     let profile = function("busy_lines");
     let spin_line = line(&profile, "spin(Duration::from_millis(20));");
     assert!(
-        spin_line.time_ns >= 20e6,
+        common::covers(spin_line.time_ns, 20e6),
         "the spinning line took {} ns",
         spin_line.time_ns
     );

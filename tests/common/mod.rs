@@ -7,6 +7,19 @@ use std::collections::HashMap;
 use hiperf_runtime::graph::CallPath;
 use hiperf_runtime::snapshot::{FunctionProfile, LineProfile, Profile, SnapshotOptions};
 
+/// How far short of a span `Instant` measured the profiler may read it, relative: the
+/// profiler's nanoseconds are its clock's ticks over a rate calibrated against `Instant`
+/// (`hiperf_runtime::clock`), and the calibration's two pairs of reads are not simultaneous.
+/// A 50 ms spin once read 49,999,873 ns in CI (2.5 ppm short); 0.1% leaves room for a read
+/// delayed by the host.
+pub const CALIBRATION_ERROR: f64 = 1e-3;
+
+/// Whether the profiler's `ns` covers a span of at least `at_least_ns` by `Instant`, within
+/// [`CALIBRATION_ERROR`].
+pub fn covers(ns: f64, at_least_ns: f64) -> bool {
+    ns >= at_least_ns * (1.0 - CALIBRATION_ERROR)
+}
+
 /// The profile of the annotated function `name` (panics if it is not registered).
 pub fn function(name: &str) -> FunctionProfile {
     let profile = hiperf_runtime::snapshot::take(SnapshotOptions::default());
