@@ -182,8 +182,8 @@ fn prefetch(cell: *const f64) {
     let _ = cell;
 }
 
-/// The order a pass takes the rows in: the row it reads for the first time at row `i` is
-/// `i + 1` going down and `i − 1` going up, and that is the row it prefetches.
+/// The order a pass takes the rows in: the rows it reads for the first time are the lower ones
+/// going down and the upper ones going up, and those are the rows it prefetches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rows {
     /// Row 0 first.
@@ -200,6 +200,51 @@ impl Rows {
         } else {
             Rows::Up
         }
+    }
+}
+
+/// The cell update of order A, as `super::cell_a`, on whole vectors, with its constants.
+/// `c·(−4)` is exact, so `c·(−4) + u` fused rounds as the multiply and the add do, and so does
+/// `t·1 + l`.
+///
+/// PERF: with fused multiply-adds the six operations are three on the multiply pipes and three
+/// on the add pipes; as two multiplies and five adds, the add pipes were the limit.
+#[derive(Clone, Copy)]
+struct OrderA<L: Lanes> {
+    lanes: L,
+    minus_four: L::Vector,
+    d_dt: L::Vector,
+    one: L::Vector,
+}
+
+impl<L: Lanes> OrderA<L> {
+    #[inline(always)]
+    fn new(lanes: L) -> Self {
+        OrderA {
+            lanes,
+            minus_four: lanes.splat(-4.0),
+            d_dt: lanes.splat(D * DT),
+            // Hidden from the compiler, which would turn `x·1 + y` back into an add.
+            one: lanes.splat(std::hint::black_box(1.0)),
+        }
+    }
+
+    /// The new value of the cells `c` from their up, down, left and right neighbours.
+    #[inline(always)]
+    fn cell(
+        self,
+        c: L::Vector,
+        u: L::Vector,
+        d: L::Vector,
+        l: L::Vector,
+        r: L::Vector,
+    ) -> L::Vector {
+        let lanes = self.lanes;
+        let mut t = lanes.mul_add_exact(c, self.minus_four, u);
+        t = lanes.add(t, d);
+        t = lanes.mul_add_exact(t, self.one, l);
+        t = lanes.add(t, r);
+        lanes.add(lanes.mul(t, self.d_dt), c)
     }
 }
 
@@ -224,22 +269,8 @@ unsafe fn row<L: Lanes>(
     rows: Rows,
 ) {
     debug_assert!(vectors >= 2, "rows of at least two whole vectors");
-    let minus_four = lanes.splat(-4.0);
-    let d_dt = lanes.splat(D * DT);
-    // Hidden from the compiler, which would turn `x·1 + y` back into an add.
-    let one = lanes.splat(std::hint::black_box(1.0));
-    // Order A, as `super::cell_a`, on whole vectors: `c·(−4)` is exact, so `c·(−4) + u` fused
-    // rounds as the multiply and the add do, and so does `t·1 + l`.
-    //
-    // PERF: with fused multiply-adds the six operations are three on the multiply pipes and
-    // three on the add pipes; as two multiplies and five adds, the add pipes were the limit.
-    let cell = |c, u, d, l, r| {
-        let mut t = lanes.mul_add_exact(c, minus_four, u);
-        t = lanes.add(t, d);
-        t = lanes.mul_add_exact(t, one, l);
-        t = lanes.add(t, r);
-        lanes.add(lanes.mul(t, d_dt), c)
-    };
+    let order_a = OrderA::new(lanes);
+    let cell = |c, u, d, l, r| order_a.cell(c, u, d, l, r);
     // PERF: unchecked loads and stores, two vectors an iteration: 12 instructions a vector
     // instead of 17 (bounds checks and register moves), which made a row that stays in L1
     // about 15% faster (see the module's notes).
@@ -329,18 +360,8 @@ unsafe fn pair<L: Lanes>(
     rows: Rows,
 ) {
     debug_assert!(vectors >= 2, "rows of at least two whole vectors");
-    let minus_four = lanes.splat(-4.0);
-    let d_dt = lanes.splat(D * DT);
-    // Hidden from the compiler, which would turn `x·1 + y` back into an add.
-    let one = lanes.splat(std::hint::black_box(1.0));
-    // Order A, as in `row`.
-    let cell = |c, u, d, l, r| {
-        let mut t = lanes.mul_add_exact(c, minus_four, u);
-        t = lanes.add(t, d);
-        t = lanes.mul_add_exact(t, one, l);
-        t = lanes.add(t, r);
-        lanes.add(lanes.mul(t, d_dt), c)
-    };
+    let order_a = OrderA::new(lanes);
+    let cell = |c, u, d, l, r| order_a.cell(c, u, d, l, r);
     // SAFETY (every load and store below): vector `index < vectors` of a row of `vectors`
     // whole vectors (the caller's contract). The stores at `index` come after every load at
     // `index` and ahead of it: `up` and `down` are loaded at `index` only, and `top` and
@@ -994,11 +1015,11 @@ impl StepInput<'_> {
         );
         // Row `j` of the band (`a + j` of the grid): its three old rows and the slot of its
         // new row.
-        let rows_of: &dyn Fn(usize) -> ([*const f64; 3], *mut f64) = match self.rows {
+        let rows_of = |j: usize| match self.rows {
             // Slot `j` holds old row `a + j − 1` (for j = 0, the band above's last row: the
             // band's to write over), and the new row `a + j` goes there. Old rows `b − 1` and
             // `b` are in the slots of the band below, which writes over them.
-            Rows::Down => &|j| {
+            Rows::Down => {
                 let up = if j == 0 && a == 0 { wrap } else { slot(j) };
                 let center = if j + 1 < n { slot(j + 1) } else { own_last };
                 let down = match (j + 2).cmp(&n) {
@@ -1007,11 +1028,11 @@ impl StepInput<'_> {
                     std::cmp::Ordering::Greater => next_first,
                 };
                 ([up, center, down], slot(j))
-            },
+            }
             // Slot `j` holds old row `a + j + 1` (for j = n − 1, the band below's first row:
             // the band's to write over), and the new row `a + j` goes there. Old rows `a − 1`
             // and `a` are in the slots of the band above, which writes over them.
-            Rows::Up => &|j| {
+            Rows::Up => {
                 let down = if j + 1 == n && b == self.bands.rows {
                     wrap
                 } else {
@@ -1024,7 +1045,7 @@ impl StepInput<'_> {
                     _ => slot(j - 2),
                 };
                 ([up, center, down], slot(j))
-            },
+            }
         };
         // Rows `j` and `j + 1`, together.
         let two = |j: usize| {
@@ -1201,13 +1222,18 @@ pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Thre
     // book's run on the Zen 4 machine, `diffusion_passes interleaved 640 0 21`).
     let mut result = initial.clone();
     run.time(|| {
-        let start = Slots::input_slot(Rows::of_step(0));
-        interleave_on(threads, shape, isa.lanes(), &initial, slots.grid_mut(start));
-        edges.save(bands, shape.cols, slots.grid(start));
-        let mut slot = start;
+        // The grid is where step `index` reads it, before step 0 and after the last step alike.
+        let slot = |index| Slots::input_slot(Rows::of_step(index));
+        interleave_on(
+            threads,
+            shape,
+            isa.lanes(),
+            &initial,
+            slots.grid_mut(slot(0)),
+        );
+        edges.save(bands, shape.cols, slots.grid(slot(0)));
         for index in 0..steps {
             let rows = Rows::of_step(index);
-            debug_assert_eq!(slot, Slots::input_slot(rows));
             step(
                 (isa, shape, bands),
                 &mut slots,
@@ -1217,9 +1243,14 @@ pub fn evolve(run: &mut Run, isa: Isa, shape: Shape, steps: usize, threads: Thre
                 threads,
             );
             std::mem::swap(&mut edges, &mut new_edges);
-            slot = 1 - slot;
         }
-        deinterleave_on(threads, shape, isa.lanes(), slots.grid(slot), &mut result);
+        deinterleave_on(
+            threads,
+            shape,
+            isa.lanes(),
+            slots.grid(slot(steps)),
+            &mut result,
+        );
     });
     result
 }

@@ -81,7 +81,7 @@
 //!   20.8 M cycles, 5.62 and 2.81 ms.)
 //!
 //!   How close: the AVX2 kernel's best call on one core, 6.53 ms (above), is 1.45 times the
-//!   one-core limit. On a quiet machine (a later session, 2026-12-06 20:33 to 21:01 UTC, eight
+//!   one-core limit. On a quiet machine (a later session, 2026-12-06 20:34 to 21:01 UTC, eight
 //!   runs of `cargo xtask report --runs 7 --vs-python --no-profile --only ch06/diffusion
 //!   --only ch07/julia`), `simd` took medians of 6.86 to 7.13 ms on one core (1.52 to 1.58
 //!   times the limit) and `simd-rayon` 3.47 to 4.13 ms on two, the fastest call 3.39 ms: 1.51
